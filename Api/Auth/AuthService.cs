@@ -1,0 +1,139 @@
+using Api.Hosting;
+using Api.Security;
+using Grains.Interfaces.Sessions;
+using Grains.Interfaces.Users;
+
+namespace Api.Auth;
+
+public enum LoginStatus
+{
+    Succeeded,
+    InvalidCredentials,
+    Throttled,
+}
+
+public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default);
+
+/// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
+public sealed class AuthService(
+    IGrainFactory grains,
+    PasswordHasher hasher,
+    AccessTokens accessTokens,
+    ApiSettings settings,
+    ILogger<AuthService> logger)
+{
+    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
+    {
+        var userId = await grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email)).GetOwner();
+        if (userId is null)
+        {
+            hasher.VerifyDecoy(password);
+            logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);
+            return new LoginOutcome(LoginStatus.InvalidCredentials);
+        }
+
+        var check = await CheckPassword(userId.Value, password);
+        switch (check.Status)
+        {
+            case LoginStatus.Throttled:
+                logger.LogWarning("Login throttled for user {UserId} from {Ip}", userId, ipAddress);
+                return check;
+            case LoginStatus.InvalidCredentials:
+                logger.LogInformation("Login failed: wrong password for user {UserId} from {Ip}", userId, ipAddress);
+                return check;
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(userId.Value).Get();
+        if (user is null)
+        {
+            return new LoginOutcome(LoginStatus.InvalidCredentials);
+        }
+
+        var sessionId = Guid.NewGuid();
+        var refreshToken = RefreshTokens.Create(sessionId);
+        var started = await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(
+            user.Id,
+            RefreshTokens.Hash(refreshToken),
+            settings.RefreshTokenLifetime,
+            settings.SessionIdleTimeout,
+            Truncate(userAgent, 256),
+            ipAddress));
+        if (!started)
+        {
+            throw new InvalidOperationException("A fresh session id was already in use.");
+        }
+
+        logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
+        return new LoginOutcome(LoginStatus.Succeeded, Tokens(user, sessionId, refreshToken));
+    }
+
+    /// <summary>
+    /// One throttled password check against the user's stored hash, re-hashing it when its parameters are outdated.
+    /// Used by login and by a password change.
+    /// </summary>
+    public async Task<LoginOutcome> CheckPassword(Guid userId, string password)
+    {
+        var user = grains.GetGrain<IUserGrain>(userId);
+        var ticket = await user.BeginPasswordCheck();
+        switch (ticket.Status)
+        {
+            case LoginTicketStatus.Throttled:
+                return new LoginOutcome(LoginStatus.Throttled, RetryAfter: ticket.RetryAfter);
+            case LoginTicketStatus.NotFound:
+                hasher.VerifyDecoy(password);
+                return new LoginOutcome(LoginStatus.InvalidCredentials);
+        }
+
+        var result = hasher.Verify(ticket.PasswordHash!, password);
+        var succeeded = result is not PasswordCheck.Failed;
+        var rehashed = result is PasswordCheck.SucceededNeedsRehash ? hasher.Hash(password) : null;
+        await user.CompletePasswordCheck(succeeded, rehashed);
+        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials);
+    }
+
+    public async Task<TokenResponse?> Refresh(string refreshToken)
+    {
+        if (!RefreshTokens.TryParse(refreshToken, out var sessionId))
+        {
+            return null;
+        }
+
+        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        var replacement = RefreshTokens.Create(sessionId);
+        var result = await session.Refresh(RefreshTokens.Hash(refreshToken), RefreshTokens.Hash(replacement));
+        switch (result.Status)
+        {
+            case RefreshStatus.ReuseDetected:
+                logger.LogWarning("Refresh token reuse detected: session {SessionId} of user {UserId} revoked", sessionId, result.UserId);
+                return null;
+            case RefreshStatus.Rejected:
+                return null;
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(result.UserId).Get();
+        if (user is null)
+        {
+            await session.Revoke();
+            return null;
+        }
+
+        return Tokens(user, sessionId, replacement);
+    }
+
+    public Task Logout(Caller caller)
+    {
+        logger.LogInformation("Logout of user {UserId}, session {SessionId}", caller.UserId, caller.SessionId);
+        return grains.GetGrain<ISessionGrain>(caller.SessionId).Revoke();
+    }
+
+    public Task<UserView?> Me(Caller caller) => grains.GetGrain<IUserGrain>(caller.UserId).Get();
+
+    private TokenResponse Tokens(UserView user, Guid sessionId, string refreshToken) => new(
+        accessTokens.Issue(user, sessionId),
+        refreshToken,
+        "Bearer",
+        (int)accessTokens.Lifetime.TotalSeconds,
+        sessionId);
+
+    private static string? Truncate(string? value, int length) => value is { Length: > 0 } && value.Length > length ? value[..length] : value;
+}

@@ -1,0 +1,181 @@
+using Api.Auth;
+using Api.Http;
+using Api.Security;
+using Api.Users;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Dashboard;
+using Silo;
+using Silo.Configuration;
+using Silo.Hosting;
+
+namespace Api.Hosting;
+
+/// <summary>
+/// Builds a front end from configuration: its role, its ports, and whether it joins a cluster
+/// as a client (REDIS_HOST set) or hosts an embedded single silo itself.
+/// </summary>
+public static class ApiHost
+{
+    public const long MaxRequestBodyBytes = 64 * 1024;
+    public const int MaxJsonDepth = 16;
+
+    /// <summary>Builds the application; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var deployment = DeploymentSettings.From(builder.Configuration);
+        var settings = ApiSettings.From(builder.Configuration, deployment);
+        var embedded = deployment.RedisConnection is null;
+        if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
+        {
+            throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+            if (settings.UrlsOverridden)
+            {
+                return;
+            }
+
+            foreach (var port in ListeningPorts(settings, deployment, embedded))
+            {
+                kestrel.ListenAnyIP(port);
+            }
+        });
+
+        if (embedded)
+        {
+            builder.UseOrleans(silo => silo.ConfigureAuthSilo(deployment));
+        }
+        else
+        {
+            builder.UseOrleansClient(client => client
+                .ConfigureAuthClient(deployment)
+                .UseConnectionRetryFilter(WaitForCluster));
+        }
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<AuthService>();
+        services.AddSingleton<UserService>();
+        if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
+        {
+            services.AddHostedService<AdminBootstrap>();
+        }
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions.TryAdd("code", ApiProblems.CodeFor(c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode)));
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.MaxDepth = MaxJsonDepth);
+        services.AddDependencyHealthChecks(deployment);
+        services.AddOpenApi();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<AccessTokens>((o, tokens) =>
+            {
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters = tokens.ValidationParameters;
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = LiveSessionCheck.OnTokenValidated,
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        context.Response.Headers.WWWAuthenticate = "Bearer";
+                        await ApiProblems.Unauthenticated().ExecuteAsync(context.HttpContext);
+                    },
+                };
+            });
+        services.AddAuthorization();
+
+        var app = builder.Build();
+        LogStart(app, settings, deployment, embedded);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthEndpoints();
+        app.MapOpenApi();
+        var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
+        if (settings.ServesAuth)
+        {
+            var auth = app.MapAuthApi();
+            if (restrictByPort)
+            {
+                auth.RequireHost($"*:{settings.AuthPort}");
+            }
+        }
+
+        if (settings.ServesUsers)
+        {
+            var users = app.MapUsersApi();
+            if (restrictByPort)
+            {
+                users.RequireHost($"*:{settings.UserPort}");
+            }
+        }
+
+        if (embedded)
+        {
+            // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
+            app.MapOrleansDashboard(routePrefix: "/dashboard");
+        }
+
+        return app;
+    }
+
+    private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)
+    {
+        if (settings.ServesAuth)
+        {
+            yield return settings.AuthPort;
+        }
+
+        if (settings.ServesUsers)
+        {
+            yield return settings.UserPort;
+        }
+
+        if (embedded)
+        {
+            yield return deployment.SiloHttpPort;
+        }
+    }
+
+    // A front end may start before any silo: keep trying until the host stops.
+    private static async Task<bool> WaitForCluster(Exception exception, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return true;
+    }
+
+    private static void LogStart(WebApplication app, ApiSettings settings, DeploymentSettings deployment, bool embedded)
+    {
+        app.Logger.LogInformation(
+            "API role {Role} (auth port {AuthPort}, user port {UserPort}); {Mode}",
+            settings.Role,
+            settings.AuthPort,
+            settings.UserPort,
+            embedded ? $"embedded silo, {SiloSetup.Describe(deployment)}" : $"cluster client of {deployment.ClusterId}");
+        if (settings.JwtSecretGenerated)
+        {
+            app.Logger.LogWarning("JWT_SECRET is not set: using a random per-process key; tokens die with this process");
+        }
+
+        if (deployment.PersistsNothing)
+        {
+            app.Logger.LogWarning("Embedded mode with in-memory storage: NOTHING IS PERSISTED (set REDIS_HOST and POSTGRES_HOST to keep data)");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using System.Text;
+using Silo.Configuration;
+using static Silo.Configuration.Setting;
+
+namespace Api.Hosting;
+
+/// <summary>The front end's own settings (SPEC §3), read once at start; a bad value stops the process with one line.</summary>
+public sealed record ApiSettings
+{
+    public const int MinimumSecretBytes = 32;
+
+    public ApiRole Role { get; init; } = ApiRole.All;
+    public int AuthPort { get; init; } = 3001;
+    public int UserPort { get; init; } = 3002;
+
+    /// <summary>True when ASPNETCORE_URLS (or --urls) chooses the addresses instead of the role's ports.</summary>
+    public bool UrlsOverridden { get; init; }
+
+    public required byte[] JwtSecret { get; init; }
+    public bool JwtSecretGenerated { get; init; }
+    public string JwtIssuer { get; init; } = "auth-service";
+    public string JwtAudience { get; init; } = "auth-service";
+    public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromDays(1);
+
+    public string? AdminEmail { get; init; }
+    public string? AdminPassword { get; init; }
+
+    public bool ServesAuth => Role is ApiRole.All or ApiRole.Auth;
+    public bool ServesUsers => Role is ApiRole.All or ApiRole.User;
+
+    public static ApiSettings From(IConfiguration config, DeploymentSettings deployment)
+    {
+        var embedded = deployment.RedisConnection is null;
+        var secret = config["JWT_SECRET"];
+        byte[] key;
+        var generated = false;
+        if (string.IsNullOrEmpty(secret))
+        {
+            if (!embedded)
+            {
+                throw new ConfigurationException("JWT_SECRET must be set (at least 32 bytes) when the cluster is configured (REDIS_HOST is set).");
+            }
+
+            key = RandomNumberGenerator.GetBytes(MinimumSecretBytes);
+            generated = true;
+        }
+        else
+        {
+            key = Encoding.UTF8.GetBytes(secret);
+            if (key.Length < MinimumSecretBytes)
+            {
+                throw new ConfigurationException($"JWT_SECRET must be at least {MinimumSecretBytes} bytes; it has {key.Length}.");
+            }
+        }
+
+        return new ApiSettings
+        {
+            Role = ParseRole(config["API_ROLE"]),
+            AuthPort = Port(config, "AUTH_PORT", 3001),
+            UserPort = Port(config, "USER_PORT", 3002),
+            UrlsOverridden = Optional(config, "urls") is not null,
+            JwtSecret = key,
+            JwtSecretGenerated = generated,
+            JwtIssuer = Optional(config, "JWT_ISSUER") ?? "auth-service",
+            JwtAudience = Optional(config, "JWT_AUDIENCE") ?? "auth-service",
+            AccessTokenLifetime = Duration(config, "ACCESS_TOKEN_LIFETIME", TimeSpan.FromMinutes(15)),
+            RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", TimeSpan.FromDays(7)),
+            SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", TimeSpan.FromDays(1)),
+            AdminEmail = Optional(config, "ADMIN_EMAIL"),
+            AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
+        };
+    }
+
+    private static ApiRole ParseRole(string? raw) => raw?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "all" => ApiRole.All,
+        "auth" => ApiRole.Auth,
+        "user" => ApiRole.User,
+        _ => throw new ConfigurationException($"API_ROLE must be auth, user or all, not '{raw}'."),
+    };
+}

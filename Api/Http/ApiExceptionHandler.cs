@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Api.Http;
+
+/// <summary>
+/// Turns what a client can cause (a malformed body, a wrong content type, an oversized request) into
+/// a 4xx problem, and a cluster that cannot be reached into a 503; anything else is a 500 without details.
+/// </summary>
+public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } =>
+                (StatusCodes.Status400BadRequest, "malformed_body", DescribeJsonError(json)),
+            BadHttpRequestException bad =>
+                (bad.StatusCode, "bad_request", bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+                    StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+                    _ => "The request could not be read: a JSON body is required.",
+                }),
+            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
+            _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
+        };
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed", http.Request.Method, http.Request.Path);
+        }
+
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = status,
+                Type = $"https://httpstatuses.io/{status}",
+                Detail = detail,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+
+    // The serializer's own message names .NET types; say what is wrong in the client's terms.
+    private static string DescribeJsonError(JsonException json)
+    {
+        var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : $" at {json.Path}";
+        return json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? $"The body has a field this route does not accept{where}."
+            : $"The body is not valid JSON for this route{where}.";
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+
+namespace Api.Http;
+
+/// <summary>The rules a user's fields follow (SPEC §5), shared by registration and update.</summary>
+public static partial class FieldRules
+{
+    public const int MaxEmailLength = 254;
+    public const int MaxNameLength = 100;
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 128;
+    public const int MaxPermissions = 32;
+
+    public static void Email(RequestErrors errors, string field, string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            errors.Add(field, "is required");
+        }
+        else if (email.Length > MaxEmailLength || !EmailPattern().IsMatch(email.Trim()))
+        {
+            errors.Add(field, "must be an email address such as ada@example.com");
+        }
+    }
+
+    public static void Name(RequestErrors errors, string field, string? name)
+    {
+        var trimmed = name?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength)
+        {
+            errors.Add(field, $"must be 1 to {MaxNameLength} characters");
+        }
+        else if (trimmed.Any(char.IsControl))
+        {
+            errors.Add(field, "must not contain control characters");
+        }
+    }
+
+    /// <summary>Length only, no composition rules (OWASP ASVS 5, V6.2).</summary>
+    public static void NewPassword(RequestErrors errors, string field, string? password)
+    {
+        if (password is null || password.Length is < MinPasswordLength or > MaxPasswordLength)
+        {
+            errors.Add(field, $"must be {MinPasswordLength} to {MaxPasswordLength} characters");
+        }
+    }
+
+    public static void Permissions(RequestErrors errors, string field, IReadOnlyList<string?>? permissions)
+    {
+        if (permissions is null)
+        {
+            return;
+        }
+
+        if (permissions.Count > MaxPermissions)
+        {
+            errors.Add(field, $"must hold at most {MaxPermissions} permissions");
+        }
+        else if (permissions.Any(p => p is null || !PermissionPattern().IsMatch(p)))
+        {
+            errors.Add(field, "each permission must be lower-case letters, digits, ':', '.', '_' or '-', starting with a letter, at most 64 characters");
+        }
+    }
+
+    // Deliberately plain: one @, no spaces or control characters, a dot in the domain.
+    [GeneratedRegex(@"^[^@\s\p{Cc}]{1,64}@[^@\s\p{Cc}.]+(\.[^@\s\p{Cc}.]+)+$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9:._-]{0,63}$")]
+    private static partial Regex PermissionPattern();
+}

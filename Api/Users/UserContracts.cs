@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+using Grains.Interfaces.Users;
+
+namespace Api.Users;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CreateUserRequest(string? Name, string? Email, string? Password, List<string?>? Permissions);
+
+/// <summary>Every member is optional; what is absent stays as it is.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record UpdateUserRequest(string? Name, string? Email, string? Password, string? CurrentPassword, List<string?>? Permissions);
+
+public sealed record UserResponse(
+    Guid Id,
+    string Name,
+    string Email,
+    IReadOnlyList<string> Permissions,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long Version)
+{
+    public static UserResponse From(UserView user) =>
+        new(user.Id, user.Name, user.Email, user.Permissions, user.CreatedAt, user.UpdatedAt, user.Version);
+}

@@ -1,0 +1,140 @@
+using Api.Auth;
+using Api.Security;
+using Grains.Interfaces.Users;
+
+namespace Api.Users;
+
+public enum UserOutcomeStatus
+{
+    Ok,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    EmailTaken,
+    VersionMismatch,
+    PasswordMismatch,
+    Throttled,
+}
+
+public sealed record UserOutcome(UserOutcomeStatus Status, UserView? User = null, string? Reason = null, TimeSpan RetryAfter = default)
+{
+    public static UserOutcome Forbidden(string reason) => new(UserOutcomeStatus.Forbidden, Reason: reason);
+}
+
+/// <summary>
+/// Registration, reading and changing users, with the rules on who may do what. Permissions are
+/// always read live from the caller's user grain, so a change applies on the caller's next request.
+/// </summary>
+public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, ILogger<UserService> logger)
+{
+    public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller)
+    {
+        var permissions = request.Permissions?.OfType<string>().ToList() ?? [];
+        if (request.Permissions is not null)
+        {
+            var admin = caller is { } c ? await grains.GetGrain<IUserGrain>(c.UserId).Get() : null;
+            if (admin is not { IsAdmin: true })
+            {
+                return UserOutcome.Forbidden("Only an admin may set permissions.");
+            }
+        }
+
+        var id = Guid.CreateVersion7();
+        var result = await grains.GetGrain<IUserGrain>(id).Create(new CreateUser(
+            request.Name!.Trim(),
+            request.Email!.Trim(),
+            hasher.Hash(request.Password!),
+            permissions));
+        if (result.Status == UserWriteStatus.Ok)
+        {
+            logger.LogInformation("User {UserId} registered", id);
+        }
+
+        return Translate(result);
+    }
+
+    public async Task<UserOutcome> Get(Guid id, Caller caller)
+    {
+        var (denied, _) = await Authorize(caller, id);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(id).Get();
+        return user is null ? new UserOutcome(UserOutcomeStatus.NotFound) : new UserOutcome(UserOutcomeStatus.Ok, user);
+    }
+
+    public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller)
+    {
+        var (denied, callerView) = await Authorize(caller, id);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var self = caller.UserId == id;
+        if (request.Permissions is not null && !callerView!.IsAdmin)
+        {
+            return UserOutcome.Forbidden("Only an admin may change permissions.");
+        }
+
+        if (request.Password is not null && (self || !callerView!.IsAdmin))
+        {
+            // Someone holding a stolen token must not be able to lock the owner out.
+            var check = await auth.CheckPassword(id, request.CurrentPassword ?? "");
+            switch (check.Status)
+            {
+                case LoginStatus.Throttled:
+                    return new UserOutcome(UserOutcomeStatus.Throttled, RetryAfter: check.RetryAfter);
+                case LoginStatus.InvalidCredentials:
+                    return new UserOutcome(UserOutcomeStatus.PasswordMismatch);
+            }
+        }
+
+        var result = await grains.GetGrain<IUserGrain>(id).Update(new UpdateUser(
+            Name: request.Name?.Trim(),
+            Email: request.Email?.Trim(),
+            PasswordHash: request.Password is null ? null : hasher.Hash(request.Password),
+            Permissions: request.Permissions?.OfType<string>().ToList(),
+            ExpectedVersion: expectedVersion,
+            KeepSessionId: self ? caller.SessionId : null));
+        if (result.Status == UserWriteStatus.Ok)
+        {
+            logger.LogInformation(
+                "User {UserId} updated by {CallerId}{PasswordNote}",
+                id,
+                caller.UserId,
+                request.Password is null ? "" : "; password changed, other sessions revoked");
+        }
+
+        return Translate(result);
+    }
+
+    /// <summary>Self or admin; the caller's permissions are read now, not from the token.</summary>
+    private async Task<(UserOutcome? Denied, UserView? Caller)> Authorize(Caller caller, Guid target)
+    {
+        var callerView = await grains.GetGrain<IUserGrain>(caller.UserId).Get();
+        if (callerView is null)
+        {
+            return (new UserOutcome(UserOutcomeStatus.Unauthenticated), null);
+        }
+
+        if (caller.UserId != target && !callerView.IsAdmin)
+        {
+            return (UserOutcome.Forbidden("Only the user themself or an admin may do this."), callerView);
+        }
+
+        return (null, callerView);
+    }
+
+    private static UserOutcome Translate(UserWriteResult result) => result.Status switch
+    {
+        UserWriteStatus.Ok => new UserOutcome(UserOutcomeStatus.Ok, result.User),
+        UserWriteStatus.NotFound => new UserOutcome(UserOutcomeStatus.NotFound),
+        UserWriteStatus.EmailTaken => new UserOutcome(UserOutcomeStatus.EmailTaken),
+        UserWriteStatus.VersionMismatch => new UserOutcome(UserOutcomeStatus.VersionMismatch),
+        // A freshly generated id already taken means the id generator is broken, not the request.
+        _ => throw new InvalidOperationException($"Unexpected user write status {result.Status}."),
+    };
+}

@@ -1,0 +1,128 @@
+using System.Security.Claims;
+using Api.Http;
+using Api.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Api.Users;
+
+/// <summary>The User API (SPEC §5), port 3002.</summary>
+public static class UsersApi
+{
+    public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/user").WithTags("Users");
+
+        api.MapPost("/create", Create)
+            .WithName("CreateUser")
+            .WithSummary("Register a user; only an admin may set permissions");
+        api.MapPut("/update/{id:guid}", Update)
+            .RequireAuthorization()
+            .WithName("UpdateUser")
+            .WithSummary("Change a user (self or admin); If-Match: \"<version>\" guards against lost updates");
+        api.MapGet("/{id:guid}", Get)
+            .RequireAuthorization()
+            .WithName("GetUser")
+            .WithSummary("Read a user (self or admin)");
+
+        return api;
+    }
+
+    private static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http)
+    {
+        var errors = new RequestErrors();
+        FieldRules.Name(errors, "name", body.Name);
+        FieldRules.Email(errors, "email", body.Email);
+        FieldRules.NewPassword(errors, "password", body.Password);
+        FieldRules.Permissions(errors, "permissions", body.Permissions);
+        if (errors.Any)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+
+        Caller? caller = Caller.TryFrom(principal, out var c) ? c : null;
+        var outcome = await users.Create(body, caller);
+        if (outcome is { Status: UserOutcomeStatus.Ok, User: { } user })
+        {
+            http.Response.SetETag(user.Version);
+            return TypedResults.Created($"/user/{user.Id}", UserResponse.From(user));
+        }
+
+        return Problem(outcome, http);
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> Update(
+        Guid id, UpdateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http)
+    {
+        var errors = new RequestErrors();
+        if (body is { Name: null, Email: null, Password: null, Permissions: null })
+        {
+            errors.Add("body", "names nothing to change: give name, email, password or permissions");
+        }
+
+        if (body.Name is not null)
+        {
+            FieldRules.Name(errors, "name", body.Name);
+        }
+
+        if (body.Email is not null)
+        {
+            FieldRules.Email(errors, "email", body.Email);
+        }
+
+        if (body.Password is not null)
+        {
+            FieldRules.NewPassword(errors, "password", body.Password);
+        }
+
+        if (body.CurrentPassword is { Length: > FieldRules.MaxPasswordLength })
+        {
+            errors.Add("currentPassword", $"must be at most {FieldRules.MaxPasswordLength} characters");
+        }
+
+        FieldRules.Permissions(errors, "permissions", body.Permissions);
+        if (!http.Request.TryReadIfMatch(out var expectedVersion))
+        {
+            errors.Add("If-Match", "must be a version in quotes, as the ETag header gives it, e.g. \"3\"");
+        }
+
+        if (errors.Any)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+
+        var outcome = await users.Update(id, body, expectedVersion, Caller.From(principal));
+        if (outcome is { Status: UserOutcomeStatus.Ok, User: { } user })
+        {
+            http.Response.SetETag(user.Version);
+            return TypedResults.Ok(UserResponse.From(user));
+        }
+
+        return Problem(outcome, http);
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Get(
+        Guid id, ClaimsPrincipal principal, UserService users, HttpContext http)
+    {
+        var outcome = await users.Get(id, Caller.From(principal));
+        if (outcome is { Status: UserOutcomeStatus.Ok, User: { } user })
+        {
+            http.Response.SetETag(user.Version);
+            return TypedResults.Ok(UserResponse.From(user));
+        }
+
+        return Problem(outcome, http);
+    }
+
+    private static ProblemHttpResult Problem(UserOutcome outcome, HttpContext http) => outcome.Status switch
+    {
+        UserOutcomeStatus.Unauthenticated => ApiProblems.Unauthenticated(),
+        UserOutcomeStatus.Forbidden => ApiProblems.Forbidden(outcome.Reason ?? "Not allowed."),
+        UserOutcomeStatus.NotFound => ApiProblems.NotFound("No such user."),
+        UserOutcomeStatus.EmailTaken => ApiProblems.EmailTaken(),
+        UserOutcomeStatus.VersionMismatch => ApiProblems.VersionMismatch(),
+        UserOutcomeStatus.PasswordMismatch => ApiProblems.PasswordMismatch(),
+        UserOutcomeStatus.Throttled => ApiProblems.Throttled(http, outcome.RetryAfter),
+        _ => throw new InvalidOperationException($"No problem answer for {outcome.Status}."),
+    };
+}

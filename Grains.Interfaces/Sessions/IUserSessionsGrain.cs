@@ -1,0 +1,14 @@
+namespace Grains.Interfaces.Sessions;
+
+/// <summary>The sessions of one user, keyed by user id: what logout-all and a password change revoke.</summary>
+public interface IUserSessionsGrain : IGrainWithGuidKey
+{
+    Task Add(Guid sessionId);
+
+    Task Remove(Guid sessionId);
+
+    /// <summary>Revokes every session of the user except <paramref name="except"/>.</summary>
+    Task RevokeAll(Guid? except);
+
+    Task<IReadOnlyList<Guid>> List();
+}

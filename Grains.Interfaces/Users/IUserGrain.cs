@@ -1,0 +1,23 @@
+using Orleans.Concurrency;
+
+namespace Grains.Interfaces.Users;
+
+/// <summary>One user, keyed by user id. Persisted in the "users" storage (PostgreSQL).</summary>
+public interface IUserGrain : IGrainWithGuidKey
+{
+    Task<UserWriteResult> Create(CreateUser command);
+
+    Task<UserWriteResult> Update(UpdateUser command);
+
+    Task<UserView?> Get();
+
+    /// <summary>Starts a password check (login or a password change); see <see cref="LoginTicket"/>.</summary>
+    Task<LoginTicket> BeginPasswordCheck();
+
+    /// <summary>Reports the outcome of a granted check; <paramref name="rehashed"/> replaces an outdated hash.</summary>
+    Task CompletePasswordCheck(bool succeeded, string? rehashed);
+
+    /// <summary>Whether this user owns, or is in the middle of claiming, the given normalized email.</summary>
+    [AlwaysInterleave]
+    Task<bool> HoldsEmail(string normalizedEmail);
+}

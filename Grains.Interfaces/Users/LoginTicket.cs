@@ -1,0 +1,21 @@
+namespace Grains.Interfaces.Users;
+
+public enum LoginTicketStatus
+{
+    /// <summary>The caller may check the password against <see cref="LoginTicket.PasswordHash"/>.</summary>
+    Granted,
+    /// <summary>No such (active) user.</summary>
+    NotFound,
+    /// <summary>Too many failed attempts: wait <see cref="LoginTicket.RetryAfter"/>.</summary>
+    Throttled,
+}
+
+/// <summary>
+/// Permission to make one password guess. The grain counts the attempt as failed when it grants the
+/// ticket and forgets it only when the caller reports success, so parallel guesses are all counted.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record LoginTicket(
+    [property: Id(0)] LoginTicketStatus Status,
+    [property: Id(1)] string? PasswordHash = null,
+    [property: Id(2)] TimeSpan RetryAfter = default);

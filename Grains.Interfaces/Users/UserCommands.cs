@@ -1,0 +1,37 @@
+namespace Grains.Interfaces.Users;
+
+/// <summary>Registers a user. The password arrives already hashed: hashing runs in the front end tier.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CreateUser(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string PasswordHash,
+    [property: Id(3)] IReadOnlyList<string> Permissions);
+
+/// <summary>
+/// A partial update: null members are left as they are. When the password changes, every session
+/// of the user except <see cref="KeepSessionId"/> is revoked.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record UpdateUser(
+    [property: Id(0)] string? Name = null,
+    [property: Id(1)] string? Email = null,
+    [property: Id(2)] string? PasswordHash = null,
+    [property: Id(3)] IReadOnlyList<string>? Permissions = null,
+    [property: Id(4)] long? ExpectedVersion = null,
+    [property: Id(5)] Guid? KeepSessionId = null);
+
+public enum UserWriteStatus
+{
+    Ok,
+    NotFound,
+    AlreadyExists,
+    EmailTaken,
+    VersionMismatch,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record UserWriteResult([property: Id(0)] UserWriteStatus Status, [property: Id(1)] UserView? User = null)
+{
+    public static UserWriteResult Of(UserWriteStatus status) => new(status);
+}

@@ -1,0 +1,26 @@
+namespace Grains.Sessions;
+
+[GenerateSerializer]
+public sealed class SessionState
+{
+    [Id(0)] public Guid UserId { get; set; }
+
+    /// <summary>SHA-256 of the live refresh token; the token itself is never stored.</summary>
+    [Id(1)] public string RefreshTokenHash { get; set; } = "";
+
+    /// <summary>Hashes of refresh tokens already rotated away, newest last, to detect their reuse.</summary>
+    [Id(2)] public List<string> RetiredTokenHashes { get; set; } = [];
+
+    [Id(3)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(4)] public DateTimeOffset LastSeenAt { get; set; }
+    [Id(5)] public DateTimeOffset ExpiresAt { get; set; }
+    [Id(6)] public TimeSpan IdleTimeout { get; set; }
+    [Id(7)] public bool Revoked { get; set; }
+    [Id(8)] public string? UserAgent { get; set; }
+    [Id(9)] public string? IpAddress { get; set; }
+
+    public bool Started => UserId != Guid.Empty;
+
+    public bool IsLiveAt(DateTimeOffset now) =>
+        Started && !Revoked && now < ExpiresAt && now < LastSeenAt + IdleTimeout;
+}

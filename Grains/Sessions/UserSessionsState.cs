@@ -1,0 +1,7 @@
+namespace Grains.Sessions;
+
+[GenerateSerializer]
+public sealed class UserSessionsState
+{
+    [Id(0)] public HashSet<Guid> SessionIds { get; set; } = [];
+}

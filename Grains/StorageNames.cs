@@ -1,0 +1,11 @@
+namespace Grains;
+
+/// <summary>The grain storage providers the silo must register.</summary>
+public static class StorageNames
+{
+    /// <summary>Users and the email index: durable, PostgreSQL in production.</summary>
+    public const string Users = "users";
+
+    /// <summary>Sessions: short-lived and hot, Redis in production.</summary>
+    public const string Sessions = "sessions";
+}

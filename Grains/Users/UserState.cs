@@ -1,0 +1,19 @@
+namespace Grains.Users;
+
+[GenerateSerializer]
+public sealed class UserState
+{
+    [Id(0)] public string Name { get; set; } = "";
+    [Id(1)] public string Email { get; set; } = "";
+    [Id(2)] public string PasswordHash { get; set; } = "";
+    [Id(3)] public List<string> Permissions { get; set; } = [];
+    [Id(4)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(5)] public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>0 until the user is created; then bumped by every change (the HTTP ETag).</summary>
+    [Id(6)] public long Version { get; set; }
+
+    [Id(7)] public DateTimeOffset? DeactivatedAt { get; set; }
+
+    public bool IsActive => Version > 0 && DeactivatedAt is null;
+}

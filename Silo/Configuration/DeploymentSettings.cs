@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using static Silo.Configuration.Setting;
+
+namespace Silo.Configuration;
+
+/// <summary>
+/// Where the cluster runs and what backs it, read once from the SPEC §3 variables. Every provider
+/// choice (in-memory versus PostgreSQL, Redis) is decided from this record and nowhere else.
+/// </summary>
+public sealed record DeploymentSettings
+{
+    public string ClusterId { get; init; } = "auth-cluster";
+    public string ServiceId { get; init; } = "auth-service";
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+    public IPAddress? AdvertisedIp { get; init; }
+    public int SiloHttpPort { get; init; } = 8080;
+
+    /// <summary>StackExchange.Redis configuration string; null means localhost clustering and in-memory sessions.</summary>
+    public string? RedisConnection { get; init; }
+
+    /// <summary>Npgsql connection string; null means in-memory user storage.</summary>
+    public string? PostgresConnection { get; init; }
+
+    /// <summary>How long an untouched session record stays in Redis; must exceed the refresh-token lifetime.</summary>
+    public TimeSpan SessionStoreTtl { get; init; } = TimeSpan.FromDays(30);
+
+    public bool PersistsNothing => RedisConnection is null && PostgresConnection is null;
+
+    public static DeploymentSettings From(IConfiguration config)
+    {
+        var redisHost = Optional(config, "REDIS_HOST");
+        var postgresHost = Optional(config, "POSTGRES_HOST");
+        return new DeploymentSettings
+        {
+            ClusterId = Optional(config, "CLUSTER_ID") ?? "auth-cluster",
+            ServiceId = Optional(config, "SERVICE_ID") ?? "auth-service",
+            SiloPort = Port(config, "SILO_PORT", 11111),
+            GatewayPort = Port(config, "GATEWAY_PORT", 30000),
+            SiloHttpPort = Port(config, "SILO_HTTP_PORT", 8080),
+            AdvertisedIp = Address(config, "ADVERTISED_IP"),
+            RedisConnection = redisHost is null
+                ? null
+                : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
+            PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
+            SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
+        };
+    }
+
+    /// <summary>The address other silos and clients use: the configured one, else the first non-loopback IPv4 address.</summary>
+    public IPAddress ResolveAdvertisedIp() =>
+        AdvertisedIp
+        ?? Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+        ?? IPAddress.Loopback;
+
+    private static string PostgresConnectionString(IConfiguration config, string host)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = host,
+            Port = Port(config, "POSTGRES_PORT", 5432),
+            Username = Required(config, "POSTGRES_USER", "POSTGRES_HOST is set"),
+            Password = Optional(config, "POSTGRES_PASSWORD"),
+            Database = Required(config, "POSTGRES_DB", "POSTGRES_HOST is set"),
+        };
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Silo.Configuration;
+using Silo.Health;
+
+namespace Silo.Hosting;
+
+/// <summary>What every host in the system serves the same way: configuration sources and health endpoints.</summary>
+public static class ServiceDefaults
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>
+    /// Reads the folder's <c>.env</c> (values already in the environment win), then the usual ASP.NET Core sources.
+    /// </summary>
+    public static void LoadDotEnv()
+    {
+        var path = Path.Combine(Directory.GetCurrentDirectory(), ".env");
+        if (File.Exists(path))
+        {
+            DotNetEnv.Env.NoClobber().Load(path);
+        }
+    }
+
+    public static IHealthChecksBuilder AddDependencyHealthChecks(this IServiceCollection services, DeploymentSettings settings)
+    {
+        var checks = services.AddHealthChecks()
+            .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
+        if (settings.PostgresConnection is { } postgres)
+        {
+            checks.AddCheck("postgresql", new PostgresHealthCheck(postgres), tags: [ReadyTag]);
+        }
+
+        if (settings.RedisConnection is { } redis)
+        {
+            checks.AddCheck("redis", new RedisHealthCheck(redis), tags: [ReadyTag]);
+        }
+
+        return checks;
+    }
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        return app;
+    }
+}

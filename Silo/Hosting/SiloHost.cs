@@ -1,0 +1,30 @@
+using Orleans.Dashboard;
+using Silo.Configuration;
+
+namespace Silo.Hosting;
+
+/// <summary>
+/// A standalone silo with its own web endpoint (SILO_HTTP_PORT): health, and the Orleans Dashboard.
+/// </summary>
+public static class SiloHost
+{
+    /// <summary>Builds the silo; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var settings = DeploymentSettings.From(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
+        builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
+        builder.Services.AddDependencyHealthChecks(settings);
+
+        var app = builder.Build();
+        app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));
+        if (settings.PersistsNothing)
+        {
+            app.Logger.LogWarning("No REDIS_HOST or POSTGRES_HOST: users and sessions are kept in memory and NOTHING IS PERSISTED");
+        }
+
+        app.MapHealthEndpoints();
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+}

@@ -1,0 +1,17 @@
+using Silo.Configuration;
+using Silo.Hosting;
+
+ServiceDefaults.LoadDotEnv();
+WebApplication app;
+try
+{
+    app = SiloHost.Build(WebApplication.CreateBuilder(args));
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"configuration error: {e.Message}");
+    return 1;
+}
+
+await app.RunAsync();
+return 0;

@@ -1,0 +1,82 @@
+using Grains;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Silo.Configuration;
+using Silo.Persistence;
+using StackExchange.Redis;
+
+namespace Silo;
+
+/// <summary>The one place where a silo's providers are chosen from <see cref="DeploymentSettings"/>.</summary>
+public static class SiloSetup
+{
+    public static ISiloBuilder ConfigureAuthSilo(this ISiloBuilder silo, DeploymentSettings settings)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+
+        if (settings.RedisConnection is { } redis)
+        {
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedIp(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseRedisClustering(redis);
+            silo.AddRedisGrainStorage(StorageNames.Sessions, o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                o.EntryExpiry = settings.SessionStoreTtl;
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
+            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+        }
+
+        if (settings.PostgresConnection is { } postgres)
+        {
+            silo.AddAdoNetGrainStorage(StorageNames.Users, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = postgres;
+            });
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                new PostgresSchemaParticipant(postgres, sp.GetRequiredService<ILogger<PostgresSchemaParticipant>>()));
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Users);
+        }
+
+        silo.AddDashboard();
+        return silo;
+    }
+
+    /// <summary>Silos and clients must agree on these to find each other.</summary>
+    public static IClientBuilder ConfigureAuthClient(this IClientBuilder client, DeploymentSettings settings)
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        if (settings.RedisConnection is { } redis)
+        {
+            client.UseRedisClustering(redis);
+        }
+        else
+        {
+            client.UseLocalhostClustering(settings.GatewayPort);
+        }
+
+        return client;
+    }
+
+    public static string Describe(DeploymentSettings settings) =>
+        $"cluster {settings.ClusterId}/{settings.ServiceId}; clustering: {(settings.RedisConnection is null ? "localhost" : "Redis")}; " +
+        $"users: {(settings.PostgresConnection is null ? "in memory" : "PostgreSQL")}; " +
+        $"sessions: {(settings.RedisConnection is null ? "in memory" : "Redis")}";
+}
