@@ -13,7 +13,7 @@ public static class SiloSetup
 {
     public static ISiloBuilder ConfigureAuthSilo(this ISiloBuilder silo, DeploymentSettings settings)
     {
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton(DomainClock.ServiceKey, TimeProvider.System);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = settings.ClusterId;

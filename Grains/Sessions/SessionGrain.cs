@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using System.Text;
 using Grains.Interfaces.Sessions;
@@ -6,7 +7,7 @@ namespace Grains.Sessions;
 
 public sealed class SessionGrain(
     [PersistentState("session", StorageNames.Sessions)] IPersistentState<SessionState> session,
-    TimeProvider time) : Grain, ISessionGrain
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time) : Grain, ISessionGrain
 {
     /// <summary>How many rotated-away refresh tokens are remembered for reuse detection.</summary>
     public const int RetiredTokensKept = 32;

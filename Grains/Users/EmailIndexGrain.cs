@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Grains.Interfaces.Users;
 
 namespace Grains.Users;
@@ -10,7 +11,7 @@ namespace Grains.Users;
 /// </summary>
 public sealed class EmailIndexGrain(
     [PersistentState("emailIndex", StorageNames.Users)] IPersistentState<EmailIndexState> index,
-    TimeProvider time) : Grain, IEmailIndexGrain
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time) : Grain, IEmailIndexGrain
 {
     public static readonly TimeSpan ReservationLease = TimeSpan.FromSeconds(30);
 

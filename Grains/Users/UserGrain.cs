@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 
@@ -5,7 +6,7 @@ namespace Grains.Users;
 
 public sealed class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
-    TimeProvider time) : Grain, IUserGrain
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time) : Grain, IUserGrain
 {
     private readonly PasswordGuessThrottle _throttle = new(time);
 

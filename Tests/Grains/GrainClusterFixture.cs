@@ -1,0 +1,44 @@
+using Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Tests.Grains;
+
+/// <summary>An in-process Orleans TestCluster with in-memory storage and a clock the tests move.</summary>
+public sealed class GrainClusterFixture : IAsyncLifetime
+{
+    // Silo configurators are created by type inside the cluster, so the clock they register is static.
+    public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero));
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(initialSilosCount: 2);
+        builder.AddSiloBuilderConfigurator<Configurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Users);
+            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GrainCluster : ICollectionFixture<GrainClusterFixture>
+{
+    public const string Name = "grain cluster";
+}

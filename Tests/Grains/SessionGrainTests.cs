@@ -1,0 +1,136 @@
+using Grains.Interfaces.Sessions;
+
+namespace Tests.Grains;
+
+[Collection(GrainCluster.Name)]
+public sealed class SessionGrainTests(GrainClusterFixture fixture)
+{
+    private static readonly TimeSpan AbsoluteLifetime = TimeSpan.FromDays(7);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(1);
+
+    private readonly IGrainFactory _grains = fixture.Grains;
+
+    public static StartSession Login(Guid userId, string refreshHash = "hash-0") =>
+        new(userId, refreshHash, AbsoluteLifetime, IdleTimeout, "xunit", "127.0.0.1");
+
+    private async Task<(Guid UserId, ISessionGrain Session, Guid SessionId)> Started(string refreshHash = "hash-0")
+    {
+        var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
+        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        Assert.True(await session.Start(Login(userId, refreshHash)));
+        return (userId, session, sessionId);
+    }
+
+    [Fact]
+    public async Task A_started_session_is_live_and_listed_for_its_user()
+    {
+        var (userId, session, sessionId) = await Started();
+
+        var check = await session.Check();
+        var info = await session.GetInfo();
+
+        Assert.Equal(new SessionCheck(true, userId), check);
+        Assert.Equal(("xunit", "127.0.0.1"), (info!.UserAgent, info.IpAddress));
+        Assert.Contains(sessionId, await _grains.GetGrain<IUserSessionsGrain>(userId).List());
+    }
+
+    [Fact]
+    public async Task A_session_id_cannot_be_started_twice()
+    {
+        var (_, session, _) = await Started();
+
+        Assert.False(await session.Start(Login(Guid.NewGuid())));
+    }
+
+    [Fact]
+    public async Task Revoking_ends_the_session_and_removes_it_from_the_users_list()
+    {
+        var (userId, session, _) = await Started();
+
+        await session.Revoke();
+
+        Assert.False((await session.Check()).Active);
+        Assert.Null(await session.GetInfo());
+        Assert.Empty(await _grains.GetGrain<IUserSessionsGrain>(userId).List());
+    }
+
+    [Fact]
+    public async Task Refresh_rotates_the_token_and_a_reused_one_revokes_the_session()
+    {
+        var (userId, session, _) = await Started("hash-0");
+
+        var first = await session.Refresh("hash-0", "hash-1");
+        var second = await session.Refresh("hash-1", "hash-2");
+        var replay = await session.Refresh("hash-0", "hash-x");
+
+        Assert.Equal(new RefreshResult(RefreshStatus.Rotated, userId), first);
+        Assert.Equal(RefreshStatus.Rotated, second.Status);
+        Assert.Equal(RefreshStatus.ReuseDetected, replay.Status);
+        Assert.False((await session.Check()).Active);
+        Assert.Equal(RefreshStatus.Rejected, (await session.Refresh("hash-2", "hash-3")).Status);
+    }
+
+    [Fact]
+    public async Task An_unknown_refresh_token_is_rejected_without_harming_the_session()
+    {
+        var (_, session, _) = await Started("hash-0");
+
+        var guess = await session.Refresh("not-a-token-of-this-session", "hash-1");
+
+        Assert.Equal(RefreshStatus.Rejected, guess.Status);
+        Assert.True((await session.Check()).Active);
+        Assert.Equal(RefreshStatus.Rotated, (await session.Refresh("hash-0", "hash-1")).Status);
+    }
+
+    [Fact]
+    public async Task A_session_ends_at_its_absolute_lifetime_even_when_active()
+    {
+        var (_, session, _) = await Started("hash-0");
+        var refreshHash = "hash-0";
+        var step = IdleTimeout / 2;
+        for (var elapsed = step; elapsed < AbsoluteLifetime; elapsed += step)
+        {
+            GrainClusterFixture.Time.Advance(step);
+            var next = $"hash-{elapsed.Ticks}";
+            Assert.Equal(RefreshStatus.Rotated, (await session.Refresh(refreshHash, next)).Status);
+            refreshHash = next;
+        }
+
+        // Within the idle timeout of the last refresh, but past the absolute lifetime.
+        GrainClusterFixture.Time.Advance(step);
+
+        Assert.False((await session.Check()).Active);
+        Assert.Equal(RefreshStatus.Rejected, (await session.Refresh(refreshHash, "late")).Status);
+    }
+
+    [Fact]
+    public async Task An_idle_session_expires_while_activity_keeps_it_alive()
+    {
+        var (_, idle, _) = await Started();
+        var (_, busy, _) = await Started();
+
+        GrainClusterFixture.Time.Advance(IdleTimeout * 0.75);
+        await busy.Check();
+        GrainClusterFixture.Time.Advance(IdleTimeout * 0.5);
+
+        Assert.False((await idle.Check()).Active);
+        Assert.True((await busy.Check()).Active);
+    }
+
+    [Fact]
+    public async Task Revoke_all_spares_only_the_named_session()
+    {
+        var userId = Guid.NewGuid();
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in ids)
+        {
+            await _grains.GetGrain<ISessionGrain>(id).Start(Login(userId));
+        }
+
+        await _grains.GetGrain<IUserSessionsGrain>(userId).RevokeAll(except: ids[2]);
+
+        var live = await Task.WhenAll(ids.Select(async id => (await _grains.GetGrain<ISessionGrain>(id).Check()).Active));
+        Assert.Equal([false, false, true, false], live);
+        Assert.Equal([ids[2]], await _grains.GetGrain<IUserSessionsGrain>(userId).List());
+    }
+}

@@ -1,0 +1,38 @@
+namespace Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL and Redis that ./test.sh starts for this run. Tests that need them fail
+/// (never skip) when they are missing, with a message saying how to run them.
+/// </summary>
+public static class ExternalServices
+{
+    public static string RedisHost => Required("TEST_REDIS_HOST");
+    public static string RedisPort => Required("TEST_REDIS_PORT");
+    public static string PostgresHost => Required("TEST_POSTGRES_HOST");
+    public static string PostgresPort => Required("TEST_POSTGRES_PORT");
+    public static string PostgresUser => Required("TEST_POSTGRES_USER");
+    public static string PostgresPassword => Required("TEST_POSTGRES_PASSWORD");
+    public static string PostgresDatabase => Required("TEST_POSTGRES_DB");
+
+    /// <summary>The SPEC §3 variables that point a silo or front end at these services.</summary>
+    public static Dictionary<string, string?> ClusterSettings(string clusterId) => new()
+    {
+        ["CLUSTER_ID"] = clusterId,
+        ["SERVICE_ID"] = "auth-tests",
+        ["REDIS_HOST"] = RedisHost,
+        ["REDIS_PORT"] = RedisPort,
+        ["POSTGRES_HOST"] = PostgresHost,
+        ["POSTGRES_PORT"] = PostgresPort,
+        ["POSTGRES_USER"] = PostgresUser,
+        ["POSTGRES_PASSWORD"] = PostgresPassword,
+        ["POSTGRES_DB"] = PostgresDatabase,
+        ["ADVERTISED_IP"] = "127.0.0.1",
+        ["JWT_SECRET"] = "test-secret-that-is-long-enough-for-hs256-0123456789",
+    };
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{name} is not set: these tests need the real PostgreSQL and Redis that ./test.sh starts. Run ./test.sh.");
+}

@@ -1,0 +1,62 @@
+using Api.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Silo.Hosting;
+
+namespace Tests.Infrastructure;
+
+/// <summary>
+/// Starts the real silo and front-end hosts in this process, configured exactly as the processes
+/// are (SPEC §3 variables), listening on real loopback ports.
+/// </summary>
+public static class Hosts
+{
+    public static async Task<WebApplication> StartSilo(IDictionary<string, string?> settings)
+    {
+        var app = SiloHost.Build(Builder(settings));
+        await app.StartAsync();
+        return app;
+    }
+
+    public static async Task<WebApplication> StartApi(IDictionary<string, string?> settings)
+    {
+        var app = ApiHost.Build(Builder(settings));
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>A silo's own settings: fresh ports for silo traffic, gateway and web endpoint.</summary>
+    public static Dictionary<string, string?> WithSiloPorts(this IDictionary<string, string?> settings) => new(settings)
+    {
+        ["SILO_PORT"] = FreePort.Next().ToString(),
+        ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+        ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
+    };
+
+    public static Dictionary<string, string?> With(this IDictionary<string, string?> settings, params (string Key, string? Value)[] more)
+    {
+        var result = new Dictionary<string, string?>(settings);
+        foreach (var (key, value) in more)
+        {
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private static WebApplicationBuilder Builder(IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Production",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        return builder;
+    }
+}
