@@ -7,6 +7,7 @@ namespace Grains.Users;
 public sealed class PasswordGuessThrottle(TimeProvider time)
 {
     public const int FreeFailures = 5;
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
 
     private int _failures;
@@ -24,8 +25,8 @@ public sealed class PasswordGuessThrottle(TimeProvider time)
         _failures++;
         if (_failures >= FreeFailures)
         {
-            var exponent = Math.Min(_failures - FreeFailures, 10);
-            var delay = TimeSpan.FromSeconds(1 << exponent);
+            var doublings = Math.Min(_failures - FreeFailures, 10);
+            var delay = FirstDelay * (1 << doublings);
             _blockedUntil = now + (delay < MaxDelay ? delay : MaxDelay);
         }
 

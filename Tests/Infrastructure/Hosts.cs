@@ -1,6 +1,10 @@
 using Api.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Silo;
+using Silo.Configuration;
 using Silo.Hosting;
 
 namespace Tests.Infrastructure;
@@ -23,6 +27,18 @@ public static class Hosts
         var app = ApiHost.Build(Builder(settings));
         await app.StartAsync();
         return app;
+    }
+
+    /// <summary>A plain Orleans client of the cluster the settings name, as the front ends use.</summary>
+    public static async Task<IHost> StartClient(IDictionary<string, string?> settings)
+    {
+        var deployment = DeploymentSettings.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var host = Host.CreateDefaultBuilder()
+            .UseOrleansClient(client => client.ConfigureAuthClient(deployment))
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .Build();
+        await host.StartAsync();
+        return host;
     }
 
     /// <summary>A silo's own settings: fresh ports for silo traffic, gateway and web endpoint.</summary>

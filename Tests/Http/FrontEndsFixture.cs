@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Tests.Infrastructure;
+
+namespace Tests.Http;
+
+/// <summary>
+/// The production topology in one process: a silo on real PostgreSQL and Redis, and the two front
+/// ends as separate cluster clients (auth on one port, users on another), with a bootstrap admin.
+/// </summary>
+public sealed class FrontEndsFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@example.com";
+    public const string AdminPassword = "admin-password-for-tests";
+
+    private readonly List<WebApplication> _hosts = [];
+
+    public HttpClient Auth { get; private set; } = null!;
+    public HttpClient Users { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var cluster = ExternalServices.ClusterSettings($"http-{Guid.NewGuid():N}");
+        _hosts.Add(await Hosts.StartSilo(cluster.WithSiloPorts()));
+
+        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
+        _hosts.Add(await Hosts.StartApi(cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString()))));
+        _hosts.Add(await Hosts.StartApi(cluster.With(
+            ("API_ROLE", "user"),
+            ("USER_PORT", userPort.ToString()),
+            ("ADMIN_EMAIL", AdminEmail),
+            ("ADMIN_PASSWORD", AdminPassword))));
+
+        Auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}") };
+        Users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+        await WaitForAdmin();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Auth.Dispose();
+        Users.Dispose();
+        foreach (var host in Enumerable.Reverse(_hosts))
+        {
+            await host.StopAsync();
+            await host.DisposeAsync();
+        }
+    }
+
+    private async Task WaitForAdmin()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await Auth.Login(AdminEmail, AdminPassword);
+            if (response.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FrontEnds : ICollectionFixture<FrontEndsFixture>
+{
+    public const string Name = "front ends";
+}

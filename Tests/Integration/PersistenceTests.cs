@@ -1,0 +1,146 @@
+using Grains.Interfaces.Sessions;
+using Grains.Interfaces.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+using Tests.Infrastructure;
+
+namespace Tests.Integration;
+
+/// <summary>Silos on the real PostgreSQL and Redis that ./test.sh starts.</summary>
+public sealed class PersistenceTests : IAsyncLifetime
+{
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"persist-{Guid.NewGuid():N}");
+    private readonly List<WebApplication> _silos = [];
+    private readonly List<IHost> _clients = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.StopAsync();
+            client.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.StopAsync();
+            await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_user_written_through_the_cluster_is_read_back_by_a_new_silo_after_the_first_stopped()
+    {
+        var id = Guid.NewGuid();
+        var email = $"durable-{id:N}@example.com";
+        var first = await StartSilo();
+        var client = await StartClient();
+        await Grains(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Grace Hopper", email, "$argon2id$hash", ["admin"]));
+        await Grains(client).GetGrain<IUserGrain>(id).Update(new UpdateUser(Name: "Rear Admiral Hopper"));
+
+        await Stop(client);
+        await Stop(first);
+        await StartSilo();
+        var fresh = await StartClient();
+
+        var user = await Grains(fresh).GetGrain<IUserGrain>(id).Get();
+        Assert.NotNull(user);
+        Assert.Equal(("Rear Admiral Hopper", email, 2L), (user.Name, user.Email, user.Version));
+        Assert.Equal(["admin"], user.Permissions);
+        Assert.Equal(id, await Grains(fresh).GetGrain<IEmailIndexGrain>(email).GetOwner());
+        var duplicate = await Grains(fresh).GetGrain<IUserGrain>(Guid.NewGuid()).Create(new CreateUser("Copy", email, "$argon2id$hash", []));
+        Assert.Equal(UserWriteStatus.EmailTaken, duplicate.Status);
+    }
+
+    [Fact]
+    public async Task A_session_survives_a_silo_restart()
+    {
+        var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = await StartSilo();
+        var client = await StartClient();
+        var start = new StartSession(userId, "refresh-hash-0", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1");
+        Assert.True(await Grains(client).GetGrain<ISessionGrain>(sessionId).Start(start));
+        Assert.Equal(RefreshStatus.Rotated, (await Grains(client).GetGrain<ISessionGrain>(sessionId).Refresh("refresh-hash-0", "refresh-hash-1")).Status);
+
+        await Stop(client);
+        await Stop(first);
+        await StartSilo();
+        var fresh = await StartClient();
+        var session = Grains(fresh).GetGrain<ISessionGrain>(sessionId);
+
+        Assert.Equal(new SessionCheck(true, userId), await session.Check());
+        Assert.Equal(RefreshStatus.ReuseDetected, (await session.Refresh("refresh-hash-0", "refresh-hash-2")).Status);
+        Assert.False((await session.Check()).Active);
+    }
+
+    [Fact]
+    public async Task Two_silos_clustered_through_redis_both_serve_grains_reached_by_one_client()
+    {
+        await StartSilo();
+        await StartSilo();
+        var client = await StartClient();
+        var management = Grains(client).GetGrain<IManagementGrain>(0);
+        var hosts = await WaitFor(async () => await management.GetHosts(onlyActive: true), h => h.Count == 2);
+
+        var ids = Enumerable.Range(0, 60).Select(_ => Guid.NewGuid()).ToList();
+        var results = await Task.WhenAll(ids.Select(id =>
+            Grains(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Member", $"m-{id:N}@example.com", "$argon2id$hash", []))));
+
+        Assert.All(results, r => Assert.Equal(UserWriteStatus.Ok, r.Status));
+        var statistics = await management.GetSimpleGrainStatistics();
+        var silosWithUsers = statistics
+            .Where(s => s.GrainType.Contains("UserGrain", StringComparison.Ordinal) && s.ActivationCount > 0)
+            .Select(s => s.SiloAddress)
+            .ToHashSet();
+        Assert.Equal(hosts.Keys.ToHashSet(), silosWithUsers);
+    }
+
+    private async Task<WebApplication> StartSilo()
+    {
+        var silo = await Hosts.StartSilo(_cluster.WithSiloPorts());
+        _silos.Add(silo);
+        return silo;
+    }
+
+    private async Task<IHost> StartClient()
+    {
+        var client = await Hosts.StartClient(_cluster);
+        _clients.Add(client);
+        return client;
+    }
+
+    private async Task Stop(WebApplication silo)
+    {
+        _silos.Remove(silo);
+        await silo.StopAsync();
+        await silo.DisposeAsync();
+    }
+
+    private async Task Stop(IHost client)
+    {
+        _clients.Remove(client);
+        await client.StopAsync();
+        client.Dispose();
+    }
+
+    private static IGrainFactory Grains(IHost client) => client.Services.GetRequiredService<IGrainFactory>();
+
+    private static async Task<T> WaitFor<T>(Func<Task<T>> probe, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}
