@@ -2,6 +2,11 @@ using Api.Hosting;
 using Silo.Configuration;
 using Silo.Hosting;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.Run(args[1]);
+}
+
 ServiceDefaults.LoadDotEnv();
 WebApplication app;
 try

@@ -1,6 +1,11 @@
 using Silo.Configuration;
 using Silo.Hosting;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.Run(args[1]);
+}
+
 ServiceDefaults.LoadDotEnv();
 WebApplication app;
 try

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Api.Hosting;
 using Api.Http;
 using Api.Security;
 using Api.Users;
@@ -9,14 +10,19 @@ namespace Api.Auth;
 /// <summary>The Auth API (SPEC §4), port 3001.</summary>
 public static class AuthApi
 {
+    // Far above any token this service issues; longer input is not worth parsing.
+    private const int MaxTokenLength = 8192;
+
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/auth").WithTags("Auth");
 
         api.MapPost("/login", Login)
+            .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("Login")
             .WithSummary("Exchange email and password for an access token and a refresh token");
         api.MapPost("/refresh", Refresh)
+            .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("Refresh")
             .WithSummary("Rotate a refresh token into a new token pair; a reused refresh token revokes its session");
         api.MapPost("/logout", Logout)
@@ -27,6 +33,21 @@ public static class AuthApi
             .RequireAuthorization()
             .WithName("Me")
             .WithSummary("The calling user");
+        api.MapPost("/logout-all", LogoutAll)
+            .RequireAuthorization()
+            .WithName("LogoutAll")
+            .WithSummary("Revoke every session of the caller, this one included");
+        api.MapGet("/sessions", Sessions)
+            .RequireAuthorization()
+            .WithName("Sessions")
+            .WithSummary("The caller's live sessions");
+        api.MapDelete("/sessions/{id:guid}", RevokeSession)
+            .RequireAuthorization()
+            .WithName("RevokeSession")
+            .WithSummary("Revoke one of the caller's sessions");
+        api.MapPost("/introspect", Introspect)
+            .WithName("Introspect")
+            .WithSummary("RFC 7662-style token introspection for other services: is this access token live, and for whom");
 
         return api;
     }
@@ -85,6 +106,29 @@ public static class AuthApi
     {
         var me = await auth.Me(Caller.From(user));
         return me is null ? ApiProblems.Unauthenticated() : TypedResults.Ok(UserResponse.From(me));
+    }
+
+    private static async Task<NoContent> LogoutAll(ClaimsPrincipal user, AuthService auth)
+    {
+        await auth.LogoutAll(Caller.From(user));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<SessionResponse>>> Sessions(ClaimsPrincipal user, AuthService auth) =>
+        TypedResults.Ok(await auth.Sessions(Caller.From(user)));
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(Guid id, ClaimsPrincipal user, AuthService auth) =>
+        await auth.RevokeSession(Caller.From(user), id) ? TypedResults.NoContent() : ApiProblems.NotFound("No such session of yours.");
+
+    private static async Task<Results<Ok<IntrospectionResponse>, ValidationProblem>> Introspect(IntrospectRequest body, AuthService auth, HttpContext http)
+    {
+        if (string.IsNullOrEmpty(body.Token))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["is required"] });
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(body.Token.Length > MaxTokenLength ? IntrospectionResponse.Inactive : await auth.Introspect(body.Token));
     }
 
     private static Ok<TokenResponse> NoStore(HttpContext http, TokenResponse tokens)

@@ -8,4 +8,20 @@ public sealed record LoginRequest(string? Email, string? Password);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RefreshRequest(string? RefreshToken);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record IntrospectRequest(string? Token);
+
+/// <summary>RFC 7662-style: only <c>active</c> is present when the token is not active.</summary>
+public sealed record IntrospectionResponse(
+    bool Active,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? Sub = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? Sid = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Exp = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Permissions = null)
+{
+    public static readonly IntrospectionResponse Inactive = new(false);
+}
+
+public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, string? UserAgent, string? IpAddress, bool Current);
+
 public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, Guid SessionId);

@@ -20,6 +20,7 @@ public sealed class AuthService(
     PasswordHasher hasher,
     AccessTokens accessTokens,
     ApiSettings settings,
+    AuthMetrics metrics,
     ILogger<AuthService> logger)
 {
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
@@ -28,6 +29,7 @@ public sealed class AuthService(
         if (userId is null)
         {
             hasher.VerifyDecoy(password);
+            metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
@@ -36,9 +38,11 @@ public sealed class AuthService(
         switch (check.Status)
         {
             case LoginStatus.Throttled:
+                metrics.Login("throttled");
                 logger.LogWarning("Login throttled for user {UserId} from {Ip}", userId, ipAddress);
                 return check;
             case LoginStatus.InvalidCredentials:
+                metrics.Login("invalid_credentials");
                 logger.LogInformation("Login failed: wrong password for user {UserId} from {Ip}", userId, ipAddress);
                 return check;
         }
@@ -63,6 +67,7 @@ public sealed class AuthService(
             throw new InvalidOperationException("A fresh session id was already in use.");
         }
 
+        metrics.Login("succeeded");
         logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
         return new LoginOutcome(LoginStatus.Succeeded, Tokens(user, sessionId, refreshToken));
     }
@@ -104,11 +109,15 @@ public sealed class AuthService(
         switch (result.Status)
         {
             case RefreshStatus.ReuseDetected:
+                metrics.Refresh("reuse_detected");
                 logger.LogWarning("Refresh token reuse detected: session {SessionId} of user {UserId} revoked", sessionId, result.UserId);
                 return null;
             case RefreshStatus.Rejected:
+                metrics.Refresh("rejected");
                 return null;
         }
+
+        metrics.Refresh("rotated");
 
         var user = await grains.GetGrain<IUserGrain>(result.UserId).Get();
         if (user is null)
@@ -124,6 +133,52 @@ public sealed class AuthService(
     {
         logger.LogInformation("Logout of user {UserId}, session {SessionId}", caller.UserId, caller.SessionId);
         return grains.GetGrain<ISessionGrain>(caller.SessionId).Revoke();
+    }
+
+    public Task LogoutAll(Caller caller)
+    {
+        logger.LogInformation("Logout of every session of user {UserId}", caller.UserId);
+        return grains.GetGrain<IUserSessionsGrain>(caller.UserId).RevokeAll(except: null);
+    }
+
+    public async Task<IReadOnlyList<SessionResponse>> Sessions(Caller caller)
+    {
+        var sessions = await grains.GetGrain<IUserSessionsGrain>(caller.UserId).List();
+        return [.. sessions.Select(s => new SessionResponse(s.Id, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.IpAddress, s.Id == caller.SessionId))];
+    }
+
+    /// <summary>Revokes one of the caller's own sessions; false when there is no such live session of theirs.</summary>
+    public async Task<bool> RevokeSession(Caller caller, Guid sessionId)
+    {
+        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        if (await session.GetInfo() is not { } info || info.UserId != caller.UserId)
+        {
+            return false;
+        }
+
+        await session.Revoke();
+        logger.LogInformation("User {UserId} revoked session {SessionId}", caller.UserId, sessionId);
+        return true;
+    }
+
+    /// <summary>What another service learns about a token: valid signature and claims, live session, live permissions.</summary>
+    public async Task<IntrospectionResponse> Introspect(string token)
+    {
+        var result = await accessTokens.Validate(token);
+        if (!result.IsValid || !Caller.TryFrom(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity), out var caller))
+        {
+            return IntrospectionResponse.Inactive;
+        }
+
+        var check = await grains.GetGrain<ISessionGrain>(caller.SessionId).Check();
+        var user = check.Active && check.UserId == caller.UserId ? await grains.GetGrain<IUserGrain>(caller.UserId).Get() : null;
+        if (user is null)
+        {
+            return IntrospectionResponse.Inactive;
+        }
+
+        var expires = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero).ToUnixTimeSeconds();
+        return new IntrospectionResponse(true, caller.UserId, caller.SessionId, expires, user.Permissions);
     }
 
     public Task<UserView?> Me(Caller caller) => grains.GetGrain<IUserGrain>(caller.UserId).Get();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
+using Scalar.AspNetCore;
 using Silo;
 using Silo.Configuration;
 using Silo.Hosting;
@@ -76,6 +77,13 @@ public static class ApiHost
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.MaxDepth = MaxJsonDepth);
         services.AddDependencyHealthChecks(deployment);
+        services.AddMetrics(AuthMetrics.MeterName);
+        services.AddSingleton<AuthMetrics>();
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));
+            o.OnRejected = ClientRateLimit.Reject;
+        });
         services.AddOpenApi();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -104,9 +112,11 @@ public static class ApiHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
-        app.MapHealthEndpoints();
+        app.MapOperationalEndpoints();
         app.MapOpenApi();
+        app.MapScalarApiReference();
         var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
         if (settings.ServesAuth)
         {

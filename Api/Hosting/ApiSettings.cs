@@ -25,6 +25,9 @@ public sealed record ApiSettings
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(7);
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>Login, refresh and registration attempts one client address may make a minute.</summary>
+    public int ClientRateLimitPerMinute { get; init; } = 60;
+
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record ApiSettings
             AccessTokenLifetime = Duration(config, "ACCESS_TOKEN_LIFETIME", TimeSpan.FromMinutes(15)),
             RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", TimeSpan.FromDays(7)),
             SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", TimeSpan.FromDays(1)),
+            ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };

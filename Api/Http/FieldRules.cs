@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Api.Security;
 
 namespace Api.Http;
 
@@ -36,12 +37,16 @@ public static partial class FieldRules
         }
     }
 
-    /// <summary>Length only, no composition rules (OWASP ASVS 5, V6.2).</summary>
+    /// <summary>Length and a list of common passwords; no composition rules (OWASP ASVS 5, V6.2).</summary>
     public static void NewPassword(RequestErrors errors, string field, string? password)
     {
         if (password is null || password.Length is < MinPasswordLength or > MaxPasswordLength)
         {
             errors.Add(field, $"must be {MinPasswordLength} to {MaxPasswordLength} characters");
+        }
+        else if (CommonPasswords.Contains(password))
+        {
+            errors.Add(field, "is too common; choose a longer or less predictable passphrase");
         }
     }
 

@@ -38,6 +38,9 @@ public sealed class AccessTokens(ApiSettings settings, TimeProvider time)
         });
     }
 
+    /// <summary>The same validation JwtBearer applies, for tokens that arrive in a body (introspection).</summary>
+    public Task<TokenValidationResult> Validate(string token) => Handler.ValidateTokenAsync(token, ValidationParameters);
+
     /// <summary>Pins algorithm, issuer, audience and lifetime; "alg: none" and unsigned tokens never pass.</summary>
     public TokenValidationParameters ValidationParameters => new()
     {

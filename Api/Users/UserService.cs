@@ -111,6 +111,23 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         return Translate(result);
     }
 
+    public async Task<UserOutcome> Delete(Guid id, Caller caller)
+    {
+        var (denied, _) = await Authorize(caller, id);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (!await grains.GetGrain<IUserGrain>(id).Deactivate())
+        {
+            return new UserOutcome(UserOutcomeStatus.NotFound);
+        }
+
+        logger.LogInformation("User {UserId} deactivated by {CallerId}; every session revoked", id, caller.UserId);
+        return new UserOutcome(UserOutcomeStatus.Ok);
+    }
+
     /// <summary>Self or admin; the caller's permissions are read now, not from the token.</summary>
     private async Task<(UserOutcome? Denied, UserView? Caller)> Authorize(Caller caller, Guid target)
     {

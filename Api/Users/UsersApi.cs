@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Api.Hosting;
 using Api.Http;
 using Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,6 +14,7 @@ public static class UsersApi
         var api = app.MapGroup("/user").WithTags("Users");
 
         api.MapPost("/create", Create)
+            .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("CreateUser")
             .WithSummary("Register a user; only an admin may set permissions");
         api.MapPut("/update/{id:guid}", Update)
@@ -23,6 +25,11 @@ public static class UsersApi
             .RequireAuthorization()
             .WithName("GetUser")
             .WithSummary("Read a user (self or admin)");
+
+        api.MapDelete("/{id:guid}", Delete)
+            .RequireAuthorization()
+            .WithName("DeleteUser")
+            .WithSummary("Deactivate a user (self or admin): login is refused and every session revoked");
 
         return api;
     }
@@ -112,6 +119,13 @@ public static class UsersApi
         }
 
         return Problem(outcome, http);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        Guid id, ClaimsPrincipal principal, UserService users, HttpContext http)
+    {
+        var outcome = await users.Delete(id, Caller.From(principal));
+        return outcome.Status == UserOutcomeStatus.Ok ? TypedResults.NoContent() : Problem(outcome, http);
     }
 
     private static ProblemHttpResult Problem(UserOutcome outcome, HttpContext http) => outcome.Status switch

@@ -10,5 +10,6 @@ public interface IUserSessionsGrain : IGrainWithGuidKey
     /// <summary>Revokes every session of the user except <paramref name="except"/>.</summary>
     Task RevokeAll(Guid? except);
 
-    Task<IReadOnlyList<Guid>> List();
+    /// <summary>The user's live sessions; ones that ended on their own are forgotten.</summary>
+    Task<IReadOnlyList<SessionInfo>> List();
 }

@@ -11,6 +11,12 @@ public interface IUserGrain : IGrainWithGuidKey
 
     Task<UserView?> Get();
 
+    /// <summary>
+    /// Deactivates the user: login is refused from now on, every session is revoked and the email
+    /// address is freed. The record stays, for audit. False when there is no active user.
+    /// </summary>
+    Task<bool> Deactivate();
+
     /// <summary>Starts a password check (login or a password change); see <see cref="LoginTicket"/>.</summary>
     Task<LoginTicket> BeginPasswordCheck();
 

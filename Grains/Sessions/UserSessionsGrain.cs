@@ -36,15 +36,15 @@ public sealed class UserSessionsGrain(
         await sessions.WriteStateAsync();
     }
 
-    public async Task<IReadOnlyList<Guid>> List()
+    public async Task<IReadOnlyList<SessionInfo>> List()
     {
-        // Drop sessions that ended on their own (expired), so the list does not grow without bound.
-        var ids = sessions.State.SessionIds.ToList();
-        var infos = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<ISessionGrain>(id).GetInfo()));
-        var live = ids.Where((_, i) => infos[i] is not null).ToList();
-        if (live.Count != ids.Count)
+        var infos = await Task.WhenAll(sessions.State.SessionIds.Select(id => GrainFactory.GetGrain<ISessionGrain>(id).GetInfo()));
+        var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
+
+        // Sessions that expired on their own are dropped here, so the list does not grow without bound.
+        if (live.Count != sessions.State.SessionIds.Count)
         {
-            sessions.State.SessionIds = [.. live];
+            sessions.State.SessionIds = [.. live.Select(s => s.Id)];
             await sessions.WriteStateAsync();
         }
 

@@ -119,6 +119,23 @@ public sealed class UserGrain(
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
+    public async Task<bool> Deactivate()
+    {
+        if (!user.State.IsActive)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        user.State.DeactivatedAt = now;
+        user.State.UpdatedAt = now;
+        user.State.Version++;
+        await user.WriteStateAsync();
+        await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
+        await ReleaseEmail(user.State.Email);
+        return true;
+    }
+
     public Task<UserView?> Get() => Task.FromResult(user.State.IsActive ? View() : null);
 
     public Task<LoginTicket> BeginPasswordCheck()
@@ -151,7 +168,7 @@ public sealed class UserGrain(
     }
 
     public Task<bool> HoldsEmail(string normalizedEmail) =>
-        Task.FromResult(_claimingEmail == normalizedEmail || (user.State.Version > 0 && user.State.Email == normalizedEmail));
+        Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
 
     private async Task<bool> ClaimEmail(string email)
     {

@@ -19,6 +19,13 @@ public static class Setting
         var raw => throw new ConfigurationException($"{key} must be a port number from 1 to 65535, not '{raw}'."),
     };
 
+    public static int Count(IConfiguration config, string key, int fallback) => Optional(config, key) switch
+    {
+        null => fallback,
+        var raw when int.TryParse(raw, CultureInfo.InvariantCulture, out var count) && count > 0 => count,
+        var raw => throw new ConfigurationException($"{key} must be a whole number above 0, not '{raw}'."),
+    };
+
     public static TimeSpan Duration(IConfiguration config, string key, TimeSpan fallback) => Optional(config, key) switch
     {
         null => fallback,

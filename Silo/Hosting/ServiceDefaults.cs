@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 using Silo.Configuration;
 using Silo.Health;
 
@@ -38,10 +39,23 @@ public static class ServiceDefaults
         return checks;
     }
 
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>OpenTelemetry metrics (HTTP server, Orleans, and the given meters), scraped at /metrics.</summary>
+    public static IServiceCollection AddMetrics(this IServiceCollection services, params string[] meters)
+    {
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddMeter("Microsoft.Orleans")
+            .AddMeter(meters)
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>/health/live, /health/ready and /metrics.</summary>
+    public static IEndpointRouteBuilder MapOperationalEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 }

@@ -15,6 +15,7 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
         builder.Services.AddDependencyHealthChecks(settings);
+        builder.Services.AddMetrics();
 
         var app = builder.Build();
         app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));
@@ -23,7 +24,7 @@ public static class SiloHost
             app.Logger.LogWarning("No REDIS_HOST or POSTGRES_HOST: users and sessions are kept in memory and NOTHING IS PERSISTED");
         }
 
-        app.MapHealthEndpoints();
+        app.MapOperationalEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }

@@ -144,7 +144,7 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         Assert.True((await _grains.GetGrain<ISessionGrain>(sessions[0]).Check()).Active);
         Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[1]).Check()).Active);
         Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[2]).Check()).Active);
-        Assert.Equal([sessions[0]], await _grains.GetGrain<IUserSessionsGrain>(userId).List());
+        Assert.Equal([sessions[0]], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
     }
 
     [Fact]
@@ -194,5 +194,24 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         Assert.Equal("$argon2id$not-a-real-hash", ticket.PasswordHash);
         Assert.Equal("$argon2id$stronger", (await user.BeginPasswordCheck()).PasswordHash);
         Assert.Equal(1, (await user.Get())!.Version);
+    }
+
+    [Fact]
+    public async Task Deactivation_refuses_login_revokes_sessions_and_frees_the_email()
+    {
+        var (userId, email) = (Guid.NewGuid(), UniqueEmail());
+        var user = _grains.GetGrain<IUserGrain>(userId);
+        await user.Create(Registration(email));
+        var sessionId = Guid.NewGuid();
+        await _grains.GetGrain<ISessionGrain>(sessionId).Start(SessionGrainTests.Login(userId));
+
+        Assert.True(await user.Deactivate());
+
+        Assert.Null(await user.Get());
+        Assert.Equal(LoginTicketStatus.NotFound, (await user.BeginPasswordCheck()).Status);
+        Assert.False((await _grains.GetGrain<ISessionGrain>(sessionId).Check()).Active);
+        Assert.Equal(UserWriteStatus.NotFound, (await user.Update(new UpdateUser(Name: "Back"))).Status);
+        Assert.False(await user.Deactivate());
+        Assert.Equal(UserWriteStatus.Ok, (await _grains.GetGrain<IUserGrain>(Guid.NewGuid()).Create(Registration(email))).Status);
     }
 }

@@ -28,6 +28,8 @@ public static class ExternalServices
         ["POSTGRES_DB"] = PostgresDatabase,
         ["ADVERTISED_IP"] = "127.0.0.1",
         ["JWT_SECRET"] = "test-secret-that-is-long-enough-for-hs256-0123456789",
+        // The per-client limit is tested on its own; here every test runs from 127.0.0.1.
+        ["CLIENT_RATE_LIMIT"] = "1000000",
     };
 
     private static string Required(string name) =>

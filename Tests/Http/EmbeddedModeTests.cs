@@ -1,0 +1,94 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Tests.Infrastructure;
+
+namespace Tests.Http;
+
+/// <summary>
+/// The no-configuration mode of `dotnet run --project Api`: one process, an embedded in-memory silo,
+/// both APIs on their own ports and the silo endpoint beside them.
+/// </summary>
+public sealed class EmbeddedModeTests : IAsyncLifetime
+{
+    private readonly int _authPort = FreePort.Next();
+    private readonly int _userPort = FreePort.Next();
+    private readonly int _siloPort = FreePort.Next();
+    private WebApplication _app = null!;
+    private HttpClient _auth = null!;
+    private HttpClient _users = null!;
+    private HttpClient _silo = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await Hosts.StartApi(new Dictionary<string, string?>
+        {
+            ["AUTH_PORT"] = _authPort.ToString(),
+            ["USER_PORT"] = _userPort.ToString(),
+            ["SILO_HTTP_PORT"] = _siloPort.ToString(),
+            ["SILO_PORT"] = FreePort.Next().ToString(),
+            ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+            ["CLIENT_RATE_LIMIT"] = "3",
+        });
+        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_authPort}") };
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_userPort}") };
+        _silo = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _auth.Dispose();
+        _users.Dispose();
+        _silo.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task One_process_serves_both_apis_on_their_ports_and_limits_each_client()
+    {
+        var email = ApiCalls.UniqueEmail();
+
+        Assert.Equal(HttpStatusCode.Created, (await _users.Register(email)).StatusCode);
+        var login = await _auth.Login(email, "correct horse battery");
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = (await login.Json()).GetProperty("accessToken").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _auth.Send(HttpMethod.Get, "/auth/me", token: token)).StatusCode);
+
+        // Routes answer only on their own port.
+        await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
+        await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
+
+        // CLIENT_RATE_LIMIT=3: a registration, a login and a wrong guess (404s do not count), then the limit.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _auth.Login(email, "wrong password")).StatusCode);
+        var limited = await _auth.Login(email, "correct horse battery");
+        await limited.AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.NotNull(limited.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task The_silo_endpoint_serves_health_metrics_and_the_dashboard()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _silo.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _silo.GetAsync("/health/ready")).StatusCode);
+        var dashboard = await _silo.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("# TYPE", await _silo.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task The_openapi_document_lists_every_route()
+    {
+        var document = await (await _auth.GetAsync("/openapi/v1.json")).Json();
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "/auth/login", "/auth/refresh", "/auth/logout", "/auth/logout-all", "/auth/me", "/auth/sessions",
+                "/auth/sessions/{id}", "/auth/introspect", "/user/create", "/user/update/{id}", "/user/{id}",
+            },
+            paths);
+        Assert.Equal(HttpStatusCode.OK, (await _auth.GetAsync("/scalar/v1")).StatusCode);
+    }
+}
