@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs PostgreSQL and Redis from Debian when they are missing, starts
+# The test command: installs PostgreSQL, Redis and Chromium from Debian when they are missing, starts
 # throwaway instances on free loopback ports in a temp dir, runs every test, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,7 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 missing=()
 [ -n "$(pg_bin)" ] || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)   # the dashboard test loads the page in a real browser
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian"
   apt-get update -qq

@@ -74,8 +74,8 @@ public static class AuthApi
         var outcome = await auth.Login(
             body.Email!,
             body.Password!,
-            http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString());
+            http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
+            ClientAddress.Of(http));
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),

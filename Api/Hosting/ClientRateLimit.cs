@@ -16,7 +16,7 @@ public static class ClientRateLimit
 
     public static RateLimitPartition<string> For(HttpContext http, int permitsPerMinute) =>
         RateLimitPartition.GetFixedWindowLimiter(
-            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            ClientAddress.Of(http) ?? "unknown",
             _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permitsPerMinute,

@@ -1,0 +1,100 @@
+-- Schema for Orleans' ADO.NET grain storage on PostgreSQL, written for this project.
+-- Idempotent: every silo runs it at start, under an advisory lock, so it may run many times.
+--
+-- The provider's contract: it reads its SQL from OrleansQuery by key (WriteToStorageKey,
+-- ReadFromStorageKey, ClearStorageKey), binds @GrainIdHash, @GrainIdN0, @GrainIdN1,
+-- @GrainTypeHash, @GrainTypeString (the state name), @GrainIdExtensionString, @ServiceId,
+-- @GrainStateVersion (the ETag, null for a first write) and @PayloadBinary, and expects
+-- PayloadBinary/Version from a read and NewGrainStateVersion from a write or clear. A write or
+-- clear whose expected version is stale must return no version (null), which the provider turns
+-- into an InconsistentStateException.
+
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey  varchar(64) NOT NULL PRIMARY KEY,
+    QueryText text        NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS grain_state
+(
+    service_id         varchar(150) NOT NULL,
+    state_name         varchar(512) NOT NULL,
+    grain_id_hash      integer      NOT NULL,
+    state_name_hash    integer      NOT NULL,
+    grain_id_n0        bigint       NOT NULL,
+    grain_id_n1        bigint       NOT NULL,
+    grain_id_extension varchar(512) NULL,
+    payload            bytea        NULL,
+    version            integer      NOT NULL,
+    modified_at        timestamptz  NOT NULL DEFAULT now()
+);
+
+-- The hashes lead so the index stays narrow; the full key makes a hash collision harmless.
+CREATE UNIQUE INDEX IF NOT EXISTS grain_state_identity ON grain_state
+    (grain_id_hash, state_name_hash, service_id, state_name, grain_id_n0, grain_id_n1, coalesce(grain_id_extension, ''));
+
+CREATE OR REPLACE FUNCTION grain_state_write(
+    p_grain_id_hash integer, p_grain_id_n0 bigint, p_grain_id_n1 bigint, p_state_name_hash integer,
+    p_state_name varchar, p_extension varchar, p_service_id varchar, p_expected_version integer, p_payload bytea)
+RETURNS TABLE (NewGrainStateVersion integer)
+LANGUAGE plpgsql AS
+$body$
+DECLARE
+    written integer;
+BEGIN
+    IF p_expected_version IS NULL THEN
+        -- First write of this grain's state: a concurrent first write by a duplicate activation loses.
+        INSERT INTO grain_state (service_id, state_name, grain_id_hash, state_name_hash, grain_id_n0, grain_id_n1,
+                                 grain_id_extension, payload, version)
+        VALUES (p_service_id, p_state_name, p_grain_id_hash, p_state_name_hash, p_grain_id_n0, p_grain_id_n1,
+                p_extension, p_payload, 1)
+        ON CONFLICT DO NOTHING
+        RETURNING version INTO written;
+    ELSE
+        UPDATE grain_state
+           SET payload = p_payload, version = version + 1, modified_at = now()
+         WHERE grain_id_hash = p_grain_id_hash AND state_name_hash = p_state_name_hash
+           AND service_id = p_service_id AND state_name = p_state_name
+           AND grain_id_n0 = p_grain_id_n0 AND grain_id_n1 = p_grain_id_n1
+           AND coalesce(grain_id_extension, '') = coalesce(p_extension, '')
+           AND version = p_expected_version
+        RETURNING version INTO written;
+    END IF;
+    RETURN QUERY SELECT written;
+END
+$body$;
+
+-- Clearing keeps the row (payload null, version bumped), so the version a grain holds stays meaningful.
+CREATE OR REPLACE FUNCTION grain_state_clear(
+    p_grain_id_hash integer, p_grain_id_n0 bigint, p_grain_id_n1 bigint, p_state_name_hash integer,
+    p_state_name varchar, p_extension varchar, p_service_id varchar, p_expected_version integer)
+RETURNS TABLE (NewGrainStateVersion integer)
+LANGUAGE plpgsql AS
+$body$
+DECLARE
+    cleared integer;
+BEGIN
+    UPDATE grain_state
+       SET payload = NULL, version = version + 1, modified_at = now()
+     WHERE grain_id_hash = p_grain_id_hash AND state_name_hash = p_state_name_hash
+       AND service_id = p_service_id AND state_name = p_state_name
+       AND grain_id_n0 = p_grain_id_n0 AND grain_id_n1 = p_grain_id_n1
+       AND coalesce(grain_id_extension, '') = coalesce(p_extension, '')
+       AND version = p_expected_version
+    RETURNING version INTO cleared;
+    RETURN QUERY SELECT cleared;
+END
+$body$;
+
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
+('WriteToStorageKey',
+ 'SELECT NewGrainStateVersion FROM grain_state_write(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary)'),
+('ReadFromStorageKey',
+ 'SELECT payload AS PayloadBinary, version AS Version FROM grain_state
+   WHERE grain_id_hash = @GrainIdHash AND state_name_hash = @GrainTypeHash
+     AND service_id = @ServiceId AND state_name = @GrainTypeString
+     AND grain_id_n0 = @GrainIdN0 AND grain_id_n1 = @GrainIdN1
+     AND coalesce(grain_id_extension, '''') = coalesce(@GrainIdExtensionString, '''')'),
+('ClearStorageKey',
+ 'SELECT NewGrainStateVersion FROM grain_state_clear(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion)')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
