@@ -5,7 +5,6 @@ using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using Silo;
 using Silo.Configuration;
@@ -139,7 +138,7 @@ public static class ApiHost
         if (embedded)
         {
             // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
-            app.MapOrleansDashboard(routePrefix: "/dashboard");
+            app.MapDashboard(deployment);
         }
 
         return app;

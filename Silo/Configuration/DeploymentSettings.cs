@@ -27,6 +27,9 @@ public sealed record DeploymentSettings
     /// <summary>How long an untouched session record stays in Redis; must exceed the refresh-token lifetime.</summary>
     public TimeSpan SessionStoreTtl { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>Who may open the dashboard in a cluster; null there means it is not served.</summary>
+    public (string Username, string Password)? DashboardCredentials { get; init; }
+
     public bool PersistsNothing => RedisConnection is null && PostgresConnection is null;
 
     public static DeploymentSettings From(IConfiguration config)
@@ -46,6 +49,12 @@ public sealed record DeploymentSettings
                 : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
+            DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch
+            {
+                (null, null) => null,
+                ({ } username, { } password) => (username, password),
+                _ => throw new ConfigurationException("DASHBOARD_USERNAME and DASHBOARD_PASSWORD must be set together."),
+            },
         };
     }
 

@@ -1,4 +1,3 @@
-using Orleans.Dashboard;
 using Silo.Configuration;
 
 namespace Silo.Hosting;
@@ -25,7 +24,7 @@ public static class SiloHost
         }
 
         app.MapOperationalEndpoints();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapDashboard(settings);
         return app;
     }
 }

@@ -8,7 +8,11 @@ namespace Tests.Http;
 /// <summary>The Orleans Dashboard, loaded by a real browser (headless Chromium from Debian).</summary>
 public sealed class DashboardTests : IAsyncLifetime
 {
-    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"dash-{Guid.NewGuid():N}");
+    private const string Username = "ops";
+    private const string Password = "dashboard-password-for-tests";
+
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"dash-{Guid.NewGuid():N}")
+        .With(("DASHBOARD_USERNAME", Username), ("DASHBOARD_PASSWORD", Password));
     private readonly List<WebApplication> _silos = [];
 
     public async Task InitializeAsync()
@@ -27,9 +31,25 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_a_cluster_the_dashboard_needs_its_credentials()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Origin(_silos[0])) };
+
+        var anonymous = await http.GetAsync("/dashboard/");
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("ops:wrong"u8.ToArray()));
+        var wrong = await http.GetAsync("/dashboard/");
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        var right = await http.GetAsync("/dashboard/");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
     public async Task The_dashboard_page_shows_the_running_silos()
     {
-        var url = $"{_silos[0].Urls.Single().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1")}/dashboard/#/silos";
+        var url = $"{Origin(_silos[0]).Replace("http://", $"http://{Username}:{Password}@")}/dashboard/#/silos";
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         var screenshot = Path.Combine(artifacts, "dashboard.png");
@@ -53,6 +73,9 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Matches(@"Active Silos\s*(<[^>]+>\s*)*2", dom);
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is empty");
     }
+
+    private static string Origin(WebApplication silo) =>
+        silo.Urls.Single().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");
 
     private int CountSiloAddresses(string dom) =>
         _silos.Count(silo => dom.Contains($"127.0.0.1:{SiloPort(silo)}", StringComparison.Ordinal));

@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Orleans.Dashboard;
+using Silo.Configuration;
+
+namespace Silo.Hosting;
+
+/// <summary>
+/// Serves the Orleans Dashboard under /dashboard. Open in embedded mode (a developer's machine);
+/// in a cluster it sits behind HTTP basic authentication with DASHBOARD_USERNAME and
+/// DASHBOARD_PASSWORD, and without them it is not served at all.
+/// </summary>
+public static class DashboardEndpoint
+{
+    public const string Path = "/dashboard";
+
+    public static void MapDashboard(this WebApplication app, DeploymentSettings settings)
+    {
+        var embedded = settings.RedisConnection is null;
+        if (!embedded && settings.DashboardCredentials is not { } credentials)
+        {
+            app.Logger.LogWarning("The Orleans Dashboard is off: set DASHBOARD_USERNAME and DASHBOARD_PASSWORD to serve it at {Path}", Path);
+            return;
+        }
+
+        if (!embedded)
+        {
+            var expected = SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.DashboardCredentials!.Value.Username}:{settings.DashboardCredentials.Value.Password}"));
+            app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (http, next) =>
+            {
+                if (Presented(http) is { } presented && CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented), expected))
+                {
+                    await next(http);
+                    return;
+                }
+
+                http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                http.Response.Headers.WWWAuthenticate = "Basic realm=\"Orleans Dashboard\", charset=\"UTF-8\"";
+            }));
+        }
+
+        app.MapOrleansDashboard(routePrefix: Path);
+    }
+
+    private static byte[]? Presented(HttpContext http)
+    {
+        if (!AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header)
+            || !"Basic".Equals(header.Scheme, StringComparison.OrdinalIgnoreCase)
+            || header.Parameter is null)
+        {
+            return null;
+        }
+
+        var buffer = new byte[header.Parameter.Length];
+        return Convert.TryFromBase64String(header.Parameter, buffer, out var written) ? buffer[..written] : null;
+    }
+}
