@@ -1,8 +1,10 @@
 using Grains;
+using Grains.ReadModel;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Silo.Configuration;
+using Silo.ReadModel;
 using Silo.Persistence;
 using StackExchange.Redis;
 
@@ -43,13 +45,25 @@ public static class SiloSetup
                 o.Invariant = "Npgsql";
                 o.ConnectionString = postgres;
             });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = postgres;
+            });
+            silo.Services.AddSingleton<IUserDirectory>(new PostgresUserDirectory(postgres));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                 new PostgresSchemaParticipant(postgres, sp.GetRequiredService<ILogger<PostgresSchemaParticipant>>()));
         }
         else
         {
             silo.AddMemoryGrainStorage(StorageNames.Users);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<IUserDirectory, InMemoryUserDirectory>();
         }
+
+        // Users' events: Kafka once the provider lands (KAFKA_BROKER); memory streams until then and in embedded mode.
+        silo.AddMemoryStreams(UserEventStream.Provider);
+        silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
 
         silo.AddDashboard();
         return silo;

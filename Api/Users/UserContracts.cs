@@ -10,6 +10,8 @@ public sealed record CreateUserRequest(string? Name, string? Email, string? Pass
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateUserRequest(string? Name, string? Email, string? Password, string? CurrentPassword, List<string?>? Permissions);
 
+public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, int Page, int PageSize, long Total);
+
 public sealed record UserResponse(
     Guid Id,
     string Name,

@@ -111,6 +111,23 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         return Translate(result);
     }
 
+    /// <summary>The admin list, from the read model; null when the caller is not a live admin.</summary>
+    public async Task<(UserOutcomeStatus Status, UserPage? Page)> List(UserQuery query, Caller caller)
+    {
+        var callerView = await grains.GetGrain<IUserGrain>(caller.UserId).Get();
+        if (callerView is null)
+        {
+            return (UserOutcomeStatus.Unauthenticated, null);
+        }
+
+        if (!callerView.IsAdmin)
+        {
+            return (UserOutcomeStatus.Forbidden, null);
+        }
+
+        return (UserOutcomeStatus.Ok, await grains.GetGrain<IUserDirectoryGrain>(0).Search(query));
+    }
+
     public async Task<UserOutcome> Delete(Guid id, Caller caller)
     {
         var (denied, _) = await Authorize(caller, id);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Api.Hosting;
 using Api.Http;
 using Api.Security;
+using Grains.Interfaces.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Users;
@@ -26,6 +27,10 @@ public static class UsersApi
             .WithName("GetUser")
             .WithSummary("Read a user (self or admin)");
 
+        api.MapGet("", List)
+            .RequireAuthorization()
+            .WithName("ListUsers")
+            .WithSummary("Admins: list users, a page at a time, optionally filtered by exact email (from the read model, which trails writes by the event lag)");
         api.MapDelete("/{id:guid}", Delete)
             .RequireAuthorization()
             .WithName("DeleteUser")
@@ -119,6 +124,51 @@ public static class UsersApi
         }
 
         return Problem(outcome, http);
+    }
+
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    private static async Task<Results<Ok<UserListResponse>, ValidationProblem, ProblemHttpResult>> List(
+        string? page, string? pageSize, string? email, ClaimsPrincipal principal, UserService users)
+    {
+        var errors = new RequestErrors();
+        var pageNumber = PositiveInt(errors, "page", page, 1, int.MaxValue / MaxPageSize);
+        var size = PositiveInt(errors, "pageSize", pageSize, DefaultPageSize, MaxPageSize);
+        if (email is not null)
+        {
+            FieldRules.Email(errors, "email", email);
+        }
+
+        if (errors.Any)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+
+        var (status, result) = await users.List(new UserQuery(pageNumber, size, email), Caller.From(principal));
+        return status switch
+        {
+            UserOutcomeStatus.Ok => TypedResults.Ok(new UserListResponse([.. result!.Items.Select(UserResponse.From)], pageNumber, size, result.Total)),
+            UserOutcomeStatus.Forbidden => ApiProblems.Forbidden("Only an admin may list users."),
+            _ => ApiProblems.Unauthenticated(),
+        };
+    }
+
+    // Query values arrive as text so that "abc" or "-1" get a clear 400 rather than a binding failure.
+    private static int PositiveInt(RequestErrors errors, string name, string? raw, int fallback, int max)
+    {
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= max)
+        {
+            return value;
+        }
+
+        errors.Add(name, $"must be a whole number from 1 to {max}");
+        return fallback;
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

@@ -1,19 +1,36 @@
-using Microsoft.Extensions.DependencyInjection;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
 
 namespace Grains.Users;
 
 public sealed class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
-    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time) : Grain, IUserGrain
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
+    private const string OutboxReminder = "outbox";
+    private static readonly TimeSpan OutboxRetry = TimeSpan.FromMinutes(1);
+
     private readonly PasswordGuessThrottle _throttle = new(time);
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
+    private bool _outboxReminderRegistered;
 
     private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Events a previous activation stored but did not get to publish (its silo may have died).
+        if (user.State.Outbox.Count > 0)
+        {
+            _outboxReminderRegistered = true;
+            await PublishOutbox();
+        }
+    }
 
     public async Task<UserWriteResult> Create(CreateUser command)
     {
@@ -41,7 +58,8 @@ public sealed class UserGrain(
                 UpdatedAt = now,
                 Version = 1,
             };
-            await user.WriteStateAsync();
+            Record(UserEvent.Created);
+            await WriteWithOutbox();
         }
         catch
         {
@@ -55,6 +73,7 @@ public sealed class UserGrain(
         }
 
         await EmailIndex(email).Confirm(Id);
+        await PublishOutbox();
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -82,13 +101,31 @@ public sealed class UserGrain(
         var before = Snapshot(state);
         try
         {
+            var permissions = command.Permissions?.Distinct().ToList();
+            var profileChanges = emailChanges || (command.Name is not null && command.Name != state.Name);
+            var permissionsChange = permissions is not null && !permissions.Order().SequenceEqual(state.Permissions.Order());
             state.Name = command.Name ?? state.Name;
             state.Email = newEmail;
             state.PasswordHash = command.PasswordHash ?? state.PasswordHash;
-            state.Permissions = command.Permissions is null ? state.Permissions : [.. command.Permissions.Distinct()];
+            state.Permissions = permissions ?? state.Permissions;
             state.UpdatedAt = time.GetUtcNow();
             state.Version++;
-            await user.WriteStateAsync();
+            if (profileChanges || (command.PasswordHash is null && !permissionsChange))
+            {
+                Record(UserEvent.Updated);
+            }
+
+            if (command.PasswordHash is not null)
+            {
+                Record(UserEvent.PasswordChanged);
+            }
+
+            if (permissionsChange)
+            {
+                Record(UserEvent.PermissionsChanged);
+            }
+
+            await WriteWithOutbox();
         }
         catch
         {
@@ -116,6 +153,7 @@ public sealed class UserGrain(
             await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
         }
 
+        await PublishOutbox();
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -126,13 +164,25 @@ public sealed class UserGrain(
             return false;
         }
 
-        var now = time.GetUtcNow();
-        user.State.DeactivatedAt = now;
-        user.State.UpdatedAt = now;
-        user.State.Version++;
-        await user.WriteStateAsync();
+        var before = Snapshot(user.State);
+        try
+        {
+            var now = time.GetUtcNow();
+            user.State.DeactivatedAt = now;
+            user.State.UpdatedAt = now;
+            user.State.Version++;
+            Record(UserEvent.Deleted);
+            await WriteWithOutbox();
+        }
+        catch
+        {
+            user.State = before;
+            throw;
+        }
+
         await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
         await ReleaseEmail(user.State.Email);
+        await PublishOutbox();
         return true;
     }
 
@@ -161,7 +211,7 @@ public sealed class UserGrain(
         _throttle.Succeeded();
         if (rehashed is not null && user.State.IsActive)
         {
-            // Not a change the user made: the version (ETag) stays.
+            // Not a change the user made: the version (ETag) stays and no event is due.
             user.State.PasswordHash = rehashed;
             await user.WriteStateAsync();
         }
@@ -169,6 +219,80 @@ public sealed class UserGrain(
 
     public Task<bool> HoldsEmail(string normalizedEmail) =>
         Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OutboxReminder)
+        {
+            return;
+        }
+
+        await PublishOutbox();
+        if (user.State.Outbox.Count == 0 && await this.GetReminder(OutboxReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+            _outboxReminderRegistered = false;
+        }
+    }
+
+    private void Record(string type)
+    {
+        var s = user.State;
+        user.State.Outbox.Add(new UserEvent(
+            Guid.CreateVersion7(),
+            type,
+            Id,
+            s.Version,
+            s.UpdatedAt,
+            new UserEventData(s.Name, s.Email, [.. s.Permissions])));
+    }
+
+    /// <summary>
+    /// Stores the change with its events. The durable reminder is in place first, so that if this
+    /// silo dies before publishing, the events still go out (from whichever silo the reminder fires on).
+    /// </summary>
+    private async Task WriteWithOutbox()
+    {
+        if (!_outboxReminderRegistered)
+        {
+            await this.RegisterOrUpdateReminder(OutboxReminder, OutboxRetry, OutboxRetry);
+            _outboxReminderRegistered = true;
+        }
+
+        await user.WriteStateAsync();
+    }
+
+    /// <summary>Publishes pending events in order; stops at the first failure and leaves the rest for the reminder.</summary>
+    private async Task PublishOutbox()
+    {
+        var outbox = user.State.Outbox;
+        if (outbox.Count == 0)
+        {
+            return;
+        }
+
+        var stream = this.GetStreamProvider(UserEventStream.Provider)
+            .GetStream<string>(StreamId.Create(UserEventStream.Namespace, Id));
+        var published = 0;
+        try
+        {
+            foreach (var pending in outbox)
+            {
+                await stream.OnNextAsync(pending.ToJson());
+                published++;
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Publishing user events of {UserId} failed; {Pending} left for a retry", Id, outbox.Count - published);
+        }
+
+        if (published > 0)
+        {
+            outbox.RemoveRange(0, published);
+            await user.WriteStateAsync();
+        }
+    }
 
     private async Task<bool> ClaimEmail(string email)
     {
@@ -202,5 +326,6 @@ public sealed class UserGrain(
         UpdatedAt = s.UpdatedAt,
         Version = s.Version,
         DeactivatedAt = s.DeactivatedAt,
+        Outbox = [.. s.Outbox],
     };
 }

@@ -1,3 +1,5 @@
+using Grains.Interfaces.Users;
+
 namespace Grains.Users;
 
 [GenerateSerializer]
@@ -14,6 +16,12 @@ public sealed class UserState
     [Id(6)] public long Version { get; set; }
 
     [Id(7)] public DateTimeOffset? DeactivatedAt { get; set; }
+
+    /// <summary>
+    /// Events of writes already stored but not yet published, oldest first: recorded in the same
+    /// storage write as the change itself (an outbox), removed once the stream accepted them.
+    /// </summary>
+    [Id(8)] public List<UserEvent> Outbox { get; set; } = [];
 
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }

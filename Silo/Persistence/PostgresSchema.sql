@@ -98,3 +98,87 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ('ClearStorageKey',
  'SELECT NewGrainStateVersion FROM grain_state_clear(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion)')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+-- The users read model behind the admin list (GET /user), fed by the user-event stream.
+CREATE TABLE IF NOT EXISTS user_directory
+(
+    id          uuid        NOT NULL PRIMARY KEY,
+    name        text        NOT NULL,
+    email       text        NOT NULL,
+    permissions text[]      NOT NULL,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL,
+    version     bigint      NOT NULL,
+    active      boolean     NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_directory_email ON user_directory (email) WHERE active;
+CREATE INDEX IF NOT EXISTS user_directory_order ON user_directory (created_at, id) WHERE active;
+
+-- Durable reminders (Orleans' ADO.NET reminder service, 10.4): what makes a user grain publish the
+-- events left in its outbox after its silo died. The provider binds @ServiceId, @GrainId,
+-- @ReminderName, @StartTime, @Period (ms), @GrainHash, @BeginHash, @EndHash and @Version, and reads
+-- GrainId, ReminderName, StartTime, Period and Version.
+CREATE TABLE IF NOT EXISTS reminder
+(
+    service_id    varchar(150)   NOT NULL,
+    grain_id      varchar(150)   NOT NULL,
+    reminder_name varchar(150)   NOT NULL,
+    start_time    timestamptz(3) NOT NULL,
+    period_ms     bigint         NOT NULL,
+    grain_hash    integer        NOT NULL,
+    version       integer        NOT NULL,
+    PRIMARY KEY (service_id, grain_id, reminder_name)
+);
+CREATE INDEX IF NOT EXISTS reminder_ring ON reminder (service_id, grain_hash);
+
+CREATE OR REPLACE FUNCTION reminder_upsert(
+    p_service_id varchar, p_grain_id varchar, p_name varchar, p_start timestamptz, p_period_ms bigint, p_grain_hash integer)
+RETURNS TABLE (Version integer)
+LANGUAGE sql AS
+$body$
+    INSERT INTO reminder AS r (service_id, grain_id, reminder_name, start_time, period_ms, grain_hash, version)
+    VALUES (p_service_id, p_grain_id, p_name, p_start, p_period_ms, p_grain_hash, 0)
+    ON CONFLICT (service_id, grain_id, reminder_name) DO UPDATE
+       SET start_time = EXCLUDED.start_time, period_ms = EXCLUDED.period_ms,
+           grain_hash = EXCLUDED.grain_hash, version = r.version + 1
+    RETURNING r.version;
+$body$;
+
+-- Deletes only the version the caller holds; answers how many rows went (0 or 1).
+CREATE OR REPLACE FUNCTION reminder_delete(p_service_id varchar, p_grain_id varchar, p_name varchar, p_version integer)
+RETURNS TABLE (Deleted integer)
+LANGUAGE sql AS
+$body$
+    WITH gone AS (
+        DELETE FROM reminder
+         WHERE service_id = p_service_id AND grain_id = p_grain_id AND reminder_name = p_name AND version = p_version
+        RETURNING 1)
+    SELECT count(*)::integer FROM gone;
+$body$;
+
+CREATE OR REPLACE VIEW reminder_row AS
+SELECT service_id, grain_hash,
+       grain_id AS GrainId, reminder_name AS ReminderName, start_time AS StartTime, period_ms AS Period, version AS Version
+  FROM reminder;
+
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
+('UpsertReminderRowKey',
+ 'SELECT Version FROM reminder_upsert(@ServiceId, @GrainId, @ReminderName, @StartTime, @Period::bigint, @GrainHash)'),
+('ReadReminderRowsKey',
+ 'SELECT GrainId, ReminderName, StartTime, Period, Version FROM reminder_row
+   WHERE service_id = @ServiceId AND GrainId = @GrainId'),
+('ReadReminderRowKey',
+ 'SELECT GrainId, ReminderName, StartTime, Period, Version FROM reminder_row
+   WHERE service_id = @ServiceId AND GrainId = @GrainId AND ReminderName = @ReminderName'),
+-- The ring range (begin, end] of the silo asking; the second form is a range that wraps around.
+('ReadRangeRows1Key',
+ 'SELECT GrainId, ReminderName, StartTime, Period, Version FROM reminder_row
+   WHERE service_id = @ServiceId AND grain_hash > @BeginHash AND grain_hash <= @EndHash'),
+('ReadRangeRows2Key',
+ 'SELECT GrainId, ReminderName, StartTime, Period, Version FROM reminder_row
+   WHERE service_id = @ServiceId AND (grain_hash > @BeginHash OR grain_hash <= @EndHash)'),
+('DeleteReminderRowKey',
+ 'SELECT Deleted FROM reminder_delete(@ServiceId, @GrainId, @ReminderName, @Version)'),
+('DeleteReminderRowsKey',
+ 'DELETE FROM reminder WHERE service_id = @ServiceId')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;

@@ -1,4 +1,6 @@
 using Grains;
+using Grains.ReadModel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Hosting;
@@ -20,11 +22,17 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     {
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.AddSiloBuilderConfigurator<Configurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder client) => client.AddMemoryStreams(UserEventStream.Provider);
+    }
 
     private sealed class Configurator : ISiloConfigurator
     {
@@ -32,6 +40,10 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Users);
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
+            silo.AddMemoryStreams(UserEventStream.Provider);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<IUserDirectory, InMemoryUserDirectory>();
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
         }
     }

@@ -1,0 +1,37 @@
+using System.Text.Json;
+
+namespace Grains.Interfaces.Users;
+
+/// <summary>
+/// A change to a user, as it travels on the "user-events" stream and Kafka topic (SPEC §6). It never
+/// carries a password or a hash.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record UserEvent(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Type,
+    [property: Id(2)] Guid UserId,
+    [property: Id(3)] long Version,
+    [property: Id(4)] DateTimeOffset OccurredAt,
+    [property: Id(5)] UserEventData Data)
+{
+    public const string Created = "user.created";
+    public const string Updated = "user.updated";
+    public const string PasswordChanged = "user.password_changed";
+    public const string PermissionsChanged = "user.permissions_changed";
+    public const string Deleted = "user.deleted";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The JSON that outside consumers read from Kafka.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static UserEvent FromJson(string json) =>
+        JsonSerializer.Deserialize<UserEvent>(json, Json) ?? throw new JsonException("A user event cannot be null.");
+}
+
+[GenerateSerializer, Immutable]
+public sealed record UserEventData(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Email,
+    [property: Id(2)] IReadOnlyList<string> Permissions);
