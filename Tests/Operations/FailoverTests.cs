@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Tests.Operations;
+
+/// <summary>
+/// Three silos and both front ends as separate processes on real PostgreSQL and Redis; one silo is
+/// killed with SIGKILL under a continuous load of registrations, logins and updates.
+/// </summary>
+public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan MaxErrorWindow = TimeSpan.FromSeconds(15);
+
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"failover-{Guid.NewGuid():N}");
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly List<NodeProcess> _silos = [];
+    private HttpClient _auth = null!;
+    private HttpClient _users = null!;
+    private IHost _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            _silos.Add(StartSilo($"silo-{i}"));
+        }
+
+        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
+        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
+        var auth = NodeProcess.StartApi("auth-api", _cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString())), authPort);
+        var users = NodeProcess.StartApi("user-api", _cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString())), userPort);
+        _nodes.AddRange([auth, users]);
+        await Task.WhenAll(auth.WaitUntilHealthy(), users.WaitUntilHealthy());
+        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        _client = await Hosts.StartClient(_cluster);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _auth.Dispose();
+        _users.Dispose();
+        await _client.StopAsync();
+        _client.Dispose();
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Killing_a_silo_under_load_loses_no_acknowledged_write_and_a_new_silo_takes_over()
+    {
+        var management = _client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        Assert.Equal(3, (await WaitFor(() => management.GetHosts(onlyActive: true), h => h.Count == 3)).Count);
+
+        var load = new Load(_auth, _users);
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(w => load.Run(w, stop.Token)).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var killedAt = load.Clock.Elapsed;
+        _silos[1].Kill();
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        var hosts = await WaitFor(() => management.GetHosts(onlyActive: true), h => h.Count == 2);
+        var errors = load.Errors.OrderBy(e => e.At).ToList();
+        output.WriteLine($"requests: {load.Requests}, failed: {errors.Count}, silo killed at {killedAt.TotalSeconds:F1} s");
+        if (errors.Count > 0)
+        {
+            output.WriteLine($"errors from {errors[0].At.TotalSeconds:F1} s to {errors[^1].At.TotalSeconds:F1} s " +
+                $"(window {(errors[^1].At - errors[0].At).TotalSeconds:F1} s): " +
+                string.Join(", ", errors.GroupBy(e => e.What).Select(g => $"{g.Key} x{g.Count()}")));
+        }
+
+        Assert.Equal(2, hosts.Count);
+        Assert.True(load.Requests > 100, "the load did not run");
+        Assert.True(errors.Count == 0 || errors[^1].At - errors[0].At < MaxErrorWindow, "errors were not confined to a short window");
+        Assert.All(errors, e => Assert.True(e.At >= killedAt, $"an error before the kill: {e.What}"));
+        await AssertEveryAcknowledgedWriteIsDurable(load);
+
+        // A new silo joins and takes its share of new grains.
+        var newcomer = StartSilo("silo-3");
+        await newcomer.WaitUntilHealthy();
+        var grown = await WaitFor(() => management.GetHosts(onlyActive: true), h => h.Count == 3);
+        var newAddress = grown.Keys.Except(hosts.Keys).Single();
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Register(_users, $"late-{Guid.NewGuid():N}@example.com")).StatusCode);
+        }
+
+        var statistics = await management.GetSimpleGrainStatistics([newAddress]);
+        Assert.Contains(statistics, s => s.GrainType.Contains("UserGrain", StringComparison.Ordinal) && s.ActivationCount > 0);
+    }
+
+    private async Task AssertEveryAcknowledgedWriteIsDurable(Load load)
+    {
+        output.WriteLine($"checking {load.Users.Count} acknowledged registrations");
+        foreach (var user in load.Users.Values)
+        {
+            var login = await _auth.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Load.Password });
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/me") { Headers = { Authorization = new("Bearer", token) } };
+            var me = await (await _auth.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+            var name = me.GetProperty("name").GetString()!;
+
+            // The name is the last acknowledged one, or a later attempt whose answer was lost in the failure.
+            var acknowledged = user.AcknowledgedName;
+            var allowed = user.AttemptedNames.SkipWhile(n => acknowledged is not null && n != acknowledged).ToList();
+            Assert.Contains(name, acknowledged is null ? [.. user.AttemptedNames, "Load"] : allowed);
+        }
+    }
+
+    private NodeProcess StartSilo(string name)
+    {
+        var silo = NodeProcess.StartSilo(name, _cluster.WithSiloPorts());
+        _nodes.Add(silo);
+        return silo;
+    }
+
+    private static Task<HttpResponseMessage> Register(HttpClient users, string email) =>
+        users.PostAsJsonAsync("/user/create", new { name = "Load", email, password = Load.Password });
+
+    private static async Task<T> WaitFor<T>(Func<Task<T>> probe, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (true)
+        {
+            try
+            {
+                var value = await probe();
+                if (done(value) || DateTime.UtcNow > deadline)
+                {
+                    return value;
+                }
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // The cluster may be reconfiguring.
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Registration, login and renames in a loop, remembering what the service acknowledged.</summary>
+    private sealed class Load(HttpClient auth, HttpClient users)
+    {
+        public const string Password = "load test passphrase";
+
+        private int _requests;
+
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public ConcurrentDictionary<Guid, LoadUser> Users { get; } = new();
+        public ConcurrentBag<(TimeSpan At, string What)> Errors { get; } = [];
+        public int Requests => _requests;
+
+        public async Task Run(int worker, CancellationToken stop)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var email = $"load-{worker}-{Guid.NewGuid():N}@example.com";
+                var created = await Call("create", () => Register(users, email));
+                if (created is null)
+                {
+                    continue;
+                }
+
+                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                var user = Users[id] = new LoadUser(email);
+                var login = await Call("login", () => auth.PostAsJsonAsync("/auth/login", new { email, password = Password }));
+                if (login is null)
+                {
+                    continue;
+                }
+
+                var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+                for (var rename = 0; rename < 3 && !stop.IsCancellationRequested; rename++)
+                {
+                    var name = $"Renamed {rename}";
+                    user.AttemptedNames.Add(name);
+                    var updated = await Call("update", () =>
+                    {
+                        var request = new HttpRequestMessage(HttpMethod.Put, $"/user/update/{id}")
+                        {
+                            Content = JsonContent.Create(new { name }),
+                            Headers = { Authorization = new("Bearer", token) },
+                        };
+                        return users.SendAsync(request);
+                    });
+                    if (updated is not null)
+                    {
+                        user.AcknowledgedName = name;
+                    }
+                }
+            }
+        }
+
+        private async Task<HttpResponseMessage?> Call(string what, Func<Task<HttpResponseMessage>> send)
+        {
+            Interlocked.Increment(ref _requests);
+            try
+            {
+                var response = await send();
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+
+                Errors.Add((Clock.Elapsed, $"{what} {(int)response.StatusCode}"));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                Errors.Add((Clock.Elapsed, $"{what} {e.GetType().Name}"));
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class LoadUser(string email)
+    {
+        public string Email { get; } = email;
+        public List<string> AttemptedNames { get; } = [];
+        public string? AcknowledgedName { get; set; }
+    }
+}
