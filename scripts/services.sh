@@ -1,0 +1,58 @@
+# Throwaway PostgreSQL and Redis on loopback, for test.sh and scripts/cluster.sh (source this file).
+# Each function takes the directory to keep the server's data and logs in.
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# Installs what is missing from Debian's packages (CI machines start without them).
+ensure_packages() {
+  local missing=()
+  [ -n "$(pg_bin)" ] || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  missing+=("$@")
+  local wanted=()
+  for package in "${missing[@]}"; do
+    case "$package" in
+      postgresql|redis-server) wanted+=("$package") ;;
+      *) command -v "$package" >/dev/null || wanted+=("$package") ;;
+    esac
+  done
+  if [ ${#wanted[@]} -gt 0 ]; then
+    echo "installing ${wanted[*]} from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# start_postgres DIR PORT PASSWORD: a fresh cluster in DIR/pg, user postgres, listening on 127.0.0.1:PORT.
+start_postgres() {
+  local dir=$1 port=$2 password=$3 bin
+  bin=$(pg_bin)
+  mkdir -p "$dir/pg" "$dir/sock"
+  printf '%s\n' "$password" > "$dir/pwfile"
+  [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/pg" "$dir/sock" "$dir/pwfile"
+  as_postgres "$bin/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" --auth=scram-sha-256 >/dev/null
+  rm -f "$dir/pwfile"
+  as_postgres "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w \
+    -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+  echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir/pg)"
+}
+
+stop_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -m fast stop >/dev/null 2>&1 || true; }
+
+# start_redis DIR PORT: append-only persistence on, as in docker-compose.yml.
+start_redis() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis/redis.log"
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
+}
+
+stop_redis() { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null || true; }
