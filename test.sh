@@ -25,6 +25,6 @@ echo "test.sh: $(start_redis "$work" "$redis_port")"
 
 export TEST_POSTGRES_HOST=127.0.0.1 TEST_POSTGRES_PORT=$pg_port TEST_POSTGRES_USER=postgres \
   TEST_POSTGRES_PASSWORD=$pg_password TEST_POSTGRES_DB=postgres \
-  TEST_REDIS_HOST=127.0.0.1 TEST_REDIS_PORT=$redis_port
+  TEST_REDIS_HOST=127.0.0.1 TEST_REDIS_PORT=$redis_port TEST_SERVICES_DIR=$work
 
 dotnet test Orleans.sln --logger "console;verbosity=normal" "$@"

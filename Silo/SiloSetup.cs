@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Silo.Configuration;
+using Silo.Hosting;
 using Silo.ReadModel;
 using Silo.Persistence;
 using StackExchange.Redis;
@@ -74,6 +75,7 @@ public static class SiloSetup
         silo.AddMemoryStreams(UserEventStream.Provider);
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
 
+        silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.AddDashboard();
         return silo;
     }

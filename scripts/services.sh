@@ -56,3 +56,13 @@ start_redis() {
 }
 
 stop_redis() { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null || true; }
+
+# Restarts keep the data (an outage, not a new server): used by the outage test.
+restart_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -m fast -w restart >/dev/null; }
+
+restart_redis() {
+  local dir=$1 port=$2
+  redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
+  sleep "${3:-0}"
+  start_redis "$dir" "$port" >/dev/null
+}

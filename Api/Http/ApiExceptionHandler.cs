@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Api.Http;
@@ -22,12 +23,17 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                     StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
                     _ => "The request could not be read: a JSON body is required.",
                 }),
-            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
+            DependencyUnavailableException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
         };
 
-        if (status >= 500)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = "2";
+            logger.LogWarning("Request {Method} {Path} answered 503: {Reason}", http.Request.Method, http.Request.Path, exception.Message);
+        }
+        else if (status >= 500)
         {
             logger.LogError(exception, "Request {Method} {Path} failed", http.Request.Method, http.Request.Path);
         }

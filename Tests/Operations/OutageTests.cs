@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Tests.Http;
+using Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Tests.Operations;
+
+/// <summary>Restarting a backing store must not disturb other tests, so these run alone, after the rest.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StoreOutages
+{
+    public const string Name = "store outages";
+}
+
+/// <summary>
+/// PostgreSQL and then Redis restart under load: while a store is down the front ends answer only
+/// clean 503 problems, and afterwards everything works again without restarting any service.
+/// </summary>
+[Collection(StoreOutages.Name)]
+public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"outage-{Guid.NewGuid():N}");
+    private readonly List<WebApplication> _hosts = [];
+    private HttpClient _auth = null!;
+    private HttpClient _users = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hosts.Add(await Hosts.StartSilo(_cluster.WithSiloPorts()));
+        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
+        _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString()))));
+        _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString()))));
+        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = TimeSpan.FromSeconds(20) };
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _auth.Dispose();
+        _users.Dispose();
+        foreach (var host in Enumerable.Reverse(_hosts))
+        {
+            await host.StopAsync();
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Store_restarts_under_load_give_only_clean_503s_and_the_service_recovers_by_itself()
+    {
+        var answers = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 3).Select(_ => Loop(answers, stop.Token)).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Services("restart_postgres \"$TEST_SERVICES_DIR\"");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Services("restart_redis \"$TEST_SERVICES_DIR\" \"$TEST_REDIS_PORT\" 2");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        output.WriteLine(string.Join(", ", answers.GroupBy(a => a).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}")));
+        Assert.All(answers, a => Assert.True(a.StartsWith('2') || a == "503 problem", $"unexpected answer during the outage: {a}"));
+        Assert.Contains(answers, a => a.StartsWith('2'));
+
+        // Recovery without a restart: a whole flow succeeds again (allowing the first seconds to reconnect).
+        var recovered = await Eventually(async () => (await Flow()).All(a => a.StartsWith('2')));
+        Assert.True(recovered, "the service did not recover after the stores came back");
+        Assert.All(await Flow(), a => Assert.StartsWith("2", a));
+    }
+
+    private async Task Loop(ConcurrentBag<string> answers, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var answer in await Flow())
+            {
+                answers.Add(answer);
+            }
+        }
+    }
+
+    /// <summary>Register, log in, read and rename: the answers, as "201", "503 problem", or an exception's name.</summary>
+    private async Task<List<string>> Flow()
+    {
+        var answers = new List<string>();
+        var email = ApiCalls.UniqueEmail();
+        var created = await Answer(() => _users.Register(email), answers);
+        if (created is null)
+        {
+            return answers;
+        }
+
+        var id = (await created.Json()).GetProperty("id").GetGuid();
+        var login = await Answer(() => _auth.Login(email, "correct horse battery"), answers);
+        if (login is null)
+        {
+            return answers;
+        }
+
+        var token = (await login.Json()).GetProperty("accessToken").GetString();
+        await Answer(() => _auth.Send(HttpMethod.Get, "/auth/me", token: token), answers);
+        await Answer(() => _users.Send(HttpMethod.Put, $"/user/update/{id}", new { name = "Renamed" }, token), answers);
+        return answers;
+    }
+
+    private static async Task<HttpResponseMessage?> Answer(Func<Task<HttpResponseMessage>> call, List<string> answers)
+    {
+        try
+        {
+            var response = await call();
+            var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? " problem" : "";
+            answers.Add($"{(int)response.StatusCode}{problem}");
+            return response.IsSuccessStatusCode ? response : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            answers.Add(e.GetType().Name);
+            return null;
+        }
+    }
+
+    /// <summary>Runs a function of scripts/services.sh, the same code test.sh starts the stores with.</summary>
+    private static async Task Services(string command)
+    {
+        var root = AppContext.BaseDirectory[..AppContext.BaseDirectory.IndexOf("/Tests/bin/", StringComparison.Ordinal)];
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"source '{root}/scripts/services.sh' && {command}");
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, error);
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> probe)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe())
+            {
+                return true;
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
+    }
+}
