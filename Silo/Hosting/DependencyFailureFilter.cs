@@ -27,6 +27,8 @@ internal sealed class DependencyFailureFilter(ILogger<DependencyFailureFilter> l
     private static bool IsOutage(Exception e) => e switch
     {
         NpgsqlException or RedisException or SocketException => true,
+        // Redis grain storage reports a failed read or write with the driver's error only as text.
+        Orleans.Persistence.Redis.RedisStorageException => true,
         Orleans.Storage.InconsistentStateException => false,
         _ when e.InnerException is { } inner => IsOutage(inner),
         _ => false,
@@ -35,7 +37,7 @@ internal sealed class DependencyFailureFilter(ILogger<DependencyFailureFilter> l
     private static string Describe(Exception e) => e switch
     {
         NpgsqlException => "PostgreSQL",
-        RedisException => "Redis",
+        RedisException or Orleans.Persistence.Redis.RedisStorageException => "Redis",
         _ when e.InnerException is { } inner => Describe(inner),
         _ => "network",
     };

@@ -14,6 +14,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     // Silo configurators are created by type inside the cluster, so the clock they register is static.
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero));
 
+    private static InMemoryUserDirectory Directory { get; } = new();
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -43,7 +45,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
             silo.AddMemoryStreams(UserEventStream.Provider);
             silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<IUserDirectory, InMemoryUserDirectory>();
+            // One read model for both silos, as PostgreSQL is in a real cluster.
+            silo.Services.AddSingleton<IUserDirectory>(Directory);
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
         }
     }

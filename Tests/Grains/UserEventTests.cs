@@ -3,6 +3,8 @@ using Grains;
 using Grains.Interfaces.Users;
 using Orleans.Streams;
 
+using Tests.Infrastructure;
+
 namespace Tests.Grains;
 
 [Collection(GrainCluster.Name)]
@@ -64,9 +66,9 @@ public sealed class UserEventTests(GrainClusterFixture fixture)
 
         await user.Create(new CreateUser("Listed", email, "$argon2id$h", []));
         await user.Update(new UpdateUser(Name: "Renamed"));
-        var found = await Eventually(() => directory.Search(new UserQuery(1, 10, email.ToUpperInvariant())), p => p.Items is [{ Version: 2 }]);
+        var found = await Poll.Until(() => directory.Search(new UserQuery(1, 10, email.ToUpperInvariant())), p => p.Items is [{ Version: 2 }]);
         await user.Deactivate();
-        var gone = await Eventually(() => directory.Search(new UserQuery(1, 10, email)), p => p.Total == 0);
+        var gone = await Poll.Until(() => directory.Search(new UserQuery(1, 10, email)), p => p.Total == 0);
 
         Assert.Equal("Renamed", found.Items.Single().Name);
         Assert.Empty(gone.Items);
@@ -87,22 +89,7 @@ public sealed class UserEventTests(GrainClusterFixture fixture)
 
     private static async Task<List<string>> WaitFor(ConcurrentQueue<string> seen, int count)
     {
-        await Eventually(() => Task.FromResult(seen.Count), c => c >= count);
+        await Poll.Until(() => Task.FromResult(seen.Count), c => c >= count);
         return [.. seen];
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 
+using Tests.Infrastructure;
+
 namespace Tests.Http;
 
 [Collection(FrontEnds.Name)]
@@ -11,7 +13,7 @@ public sealed class AdminListTests(FrontEndsFixture api)
         var admin = await api.SignInAsAdmin();
         var user = await api.SignUp();
 
-        var page = await Eventually(async () =>
+        var page = await Poll.Until(async () =>
             await (await api.Users.Send(HttpMethod.Get, $"/user?email={Uri.EscapeDataString(user.Email.ToUpperInvariant())}", token: admin.AccessToken)).Json(),
             json => json.GetProperty("total").GetInt64() == 1);
 
@@ -30,7 +32,7 @@ public sealed class AdminListTests(FrontEndsFixture api)
             await api.SignUp();
         }
 
-        var first = await Eventually(async () =>
+        var first = await Poll.Until(async () =>
             await (await api.Users.Send(HttpMethod.Get, "/user?page=1&pageSize=2", token: admin.AccessToken)).Json(),
             json => json.GetProperty("total").GetInt64() >= 4);
         var total = first.GetProperty("total").GetInt64();
@@ -67,20 +69,5 @@ public sealed class AdminListTests(FrontEndsFixture api)
         var admin = await api.SignInAsAdmin();
 
         await (await api.Users.Send(HttpMethod.Get, $"/user?{query}", token: admin.AccessToken)).AssertProblem(HttpStatusCode.BadRequest);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -84,7 +84,7 @@ public sealed class PersistenceTests : IAsyncLifetime
         await StartSilo();
         var client = await StartClient();
         var management = Grains(client).GetGrain<IManagementGrain>(0);
-        var hosts = await WaitFor(async () => await management.GetHosts(onlyActive: true), h => h.Count == 2);
+        var hosts = await Poll.Until(async () => await management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 30);
 
         var ids = Enumerable.Range(0, 60).Select(_ => Guid.NewGuid()).ToList();
         var results = await Task.WhenAll(ids.Select(id =>
@@ -128,19 +128,4 @@ public sealed class PersistenceTests : IAsyncLifetime
     }
 
     private static IGrainFactory Grains(IHost client) => client.Services.GetRequiredService<IGrainFactory>();
-
-    private static async Task<T> WaitFor<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(250);
-        }
-    }
 }

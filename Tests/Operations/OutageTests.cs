@@ -68,7 +68,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains(answers, a => a.StartsWith('2'));
 
         // Recovery without a restart: a whole flow succeeds again (allowing the first seconds to reconnect).
-        var recovered = await Eventually(async () => (await Flow()).All(a => a.StartsWith('2')));
+        var recovered = await Poll.Until(async () => (await Flow()).All(a => a.StartsWith('2')), ok => ok, seconds: 30);
         Assert.True(recovered, "the service did not recover after the stores came back");
         Assert.All(await Flow(), a => Assert.StartsWith("2", a));
     }
@@ -135,21 +135,5 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, error);
-    }
-
-    private static async Task<bool> Eventually(Func<Task<bool>> probe)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe())
-            {
-                return true;
-            }
-
-            await Task.Delay(500);
-        }
-
-        return false;
     }
 }
