@@ -105,5 +105,6 @@ public static class SiloSetup
     public static string Describe(DeploymentSettings settings) =>
         $"cluster {settings.ClusterId}/{settings.ServiceId}; clustering: {(settings.RedisConnection is null ? "localhost" : "Redis")}; " +
         $"users: {(settings.PostgresConnection is null ? "in memory" : "PostgreSQL")}; " +
-        $"sessions: {(settings.RedisConnection is null ? "in memory" : "Redis")}";
+        $"sessions: {(settings.RedisConnection is null ? "in memory" : "Redis")}; " +
+        $"user events: {(settings.KafkaBrokers is null ? "in-memory streams" : $"Kafka topic {settings.KafkaTopic}")}";
 }

@@ -24,6 +24,14 @@ public sealed record DeploymentSettings
     /// <summary>Npgsql connection string; null means in-memory user storage.</summary>
     public string? PostgresConnection { get; init; }
 
+    /// <summary>Kafka bootstrap servers for user events; null means in-memory streams.</summary>
+    public string? KafkaBrokers { get; init; }
+
+    public string KafkaTopic { get; init; } = "user-events";
+
+    /// <summary>Partitions of the topic, which are the Orleans stream queues.</summary>
+    public int KafkaPartitions { get; init; } = 8;
+
     /// <summary>How long an untouched session record stays in Redis; must exceed the refresh-token lifetime.</summary>
     public TimeSpan SessionStoreTtl { get; init; } = TimeSpan.FromDays(30);
 
@@ -48,6 +56,9 @@ public sealed record DeploymentSettings
                 ? null
                 : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
+            KafkaBrokers = Optional(config, "KAFKA_BROKER"),
+            KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? "user-events",
+            KafkaPartitions = Count(config, "KAFKA_PARTITIONS", 8),
             SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
             DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch
             {

@@ -2,7 +2,7 @@
 -- Idempotent: every silo runs it at start, under an advisory lock, so it may run many times.
 --
 -- The provider's contract: it reads its SQL from OrleansQuery by key (WriteToStorageKey,
--- ReadFromStorageKey, ClearStorageKey), binds @GrainIdHash, @GrainIdN0, @GrainIdN1,
+-- ReadFromStorageKey, ClearStorageKey, DeleteStorageKey), binds @GrainIdHash, @GrainIdN0, @GrainIdN1,
 -- @GrainTypeHash, @GrainTypeString (the state name), @GrainIdExtensionString, @ServiceId,
 -- @GrainStateVersion (the ETag, null for a first write) and @PayloadBinary, and expects
 -- PayloadBinary/Version from a read and NewGrainStateVersion from a write or clear. A write or
@@ -86,6 +86,29 @@ BEGIN
 END
 $body$;
 
+-- For DeleteStateOnClear = true (the provider refuses that option at start when this key is absent).
+-- It answers the deleted version + 1: the provider only checks that the answer differs from the
+-- ETag it sent, and then forgets the ETag, so the next write is a first write again.
+CREATE OR REPLACE FUNCTION grain_state_delete(
+    p_grain_id_hash integer, p_grain_id_n0 bigint, p_grain_id_n1 bigint, p_state_name_hash integer,
+    p_state_name varchar, p_extension varchar, p_service_id varchar, p_expected_version integer)
+RETURNS TABLE (NewGrainStateVersion integer)
+LANGUAGE plpgsql AS
+$body$
+DECLARE
+    deleted integer;
+BEGIN
+    DELETE FROM grain_state
+     WHERE grain_id_hash = p_grain_id_hash AND state_name_hash = p_state_name_hash
+       AND service_id = p_service_id AND state_name = p_state_name
+       AND grain_id_n0 = p_grain_id_n0 AND grain_id_n1 = p_grain_id_n1
+       AND coalesce(grain_id_extension, '') = coalesce(p_extension, '')
+       AND version = p_expected_version
+    RETURNING version + 1 INTO deleted;
+    RETURN QUERY SELECT deleted;
+END
+$body$;
+
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ('WriteToStorageKey',
  'SELECT NewGrainStateVersion FROM grain_state_write(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary)'),
@@ -96,7 +119,9 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
      AND grain_id_n0 = @GrainIdN0 AND grain_id_n1 = @GrainIdN1
      AND coalesce(grain_id_extension, '''') = coalesce(@GrainIdExtensionString, '''')'),
 ('ClearStorageKey',
- 'SELECT NewGrainStateVersion FROM grain_state_clear(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion)')
+ 'SELECT NewGrainStateVersion FROM grain_state_clear(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion)'),
+('DeleteStorageKey',
+ 'SELECT NewGrainStateVersion FROM grain_state_delete(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion)')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
 -- The users read model behind the admin list (GET /user), fed by the user-event stream.
