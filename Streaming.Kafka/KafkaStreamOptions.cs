@@ -1,0 +1,48 @@
+namespace Streaming.Kafka;
+
+/// <summary>
+/// Settings of one Kafka stream provider. The same values must be given to the silos and to the clients
+/// (they share the topic, the partition count and therefore the stream-to-partition mapping).
+/// </summary>
+public sealed class KafkaStreamOptions
+{
+    /// <summary>Comma-separated host:port list of Kafka brokers (librdkafka <c>bootstrap.servers</c>).</summary>
+    public string BootstrapServers { get; set; } = string.Empty;
+
+    /// <summary>The topic that carries every stream of this provider.</summary>
+    public string Topic { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Number of Kafka partitions of <see cref="Topic"/>, which is also the number of Orleans stream queues
+    /// (queue i reads partition i). An existing topic must have exactly this many partitions.
+    /// </summary>
+    public int Partitions { get; set; } = 8;
+
+    /// <summary>
+    /// Kafka consumer group under which delivered offsets are committed. The provider never joins this
+    /// group (partitions are assigned by the Orleans queue balancer), so the group must be dedicated to it.
+    /// </summary>
+    public string ConsumerGroupId { get; set; } = string.Empty;
+
+    /// <summary>Replication factor used when the provider creates the topic.</summary>
+    public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>Create <see cref="Topic"/> at start when it does not exist (needs the broker's CreateTopics permission).</summary>
+    public bool CreateTopicIfMissing { get; set; } = true;
+
+    /// <summary>Time allowed for the start-up metadata and topic-creation calls.</summary>
+    public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Extra librdkafka producer properties (e.g. security settings, <c>linger.ms</c>, <c>message.timeout.ms</c>).
+    /// <c>bootstrap.servers</c>, <c>enable.idempotence=true</c> and <c>acks=all</c> are always set by the provider.
+    /// </summary>
+    public Dictionary<string, string> ProducerConfig { get; set; } = [];
+
+    /// <summary>
+    /// Extra librdkafka consumer properties (e.g. security settings, <c>fetch.wait.max.ms</c>).
+    /// <c>bootstrap.servers</c>, <c>group.id</c>, <c>enable.auto.commit=false</c> and
+    /// <c>auto.offset.reset=earliest</c> are always set by the provider.
+    /// </summary>
+    public Dictionary<string, string> ConsumerConfig { get; set; } = [];
+}
