@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/services.sh
 
-# Chromium: the dashboard test loads the page in a real browser.
-ensure_packages chromium
+# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka.
+ensure_packages chromium kcat
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -71,8 +71,24 @@ public static class SiloSetup
             silo.Services.AddSingleton<IUserDirectory, InMemoryUserDirectory>();
         }
 
-        // Users' events: Kafka once the provider lands (KAFKA_BROKER); memory streams until then and in embedded mode.
-        silo.AddMemoryStreams(UserEventStream.Provider);
+        // Users' events: Kafka when KAFKA_BROKER is set (outside consumers read the same topic), memory otherwise.
+        if (settings.KafkaBrokers is { } brokers)
+        {
+            silo.AddKafkaStreams(UserEventStream.Provider, o =>
+            {
+                o.BootstrapServers = brokers;
+                o.Topic = settings.KafkaTopic;
+                o.Partitions = settings.KafkaPartitions;
+                o.ConsumerGroupId = $"{settings.ServiceId}.{UserEventStream.Provider}";
+                // A publish attempt gives up soon; the user grain's outbox retries it.
+                o.ProducerConfig["message.timeout.ms"] = "5000";
+            });
+        }
+        else
+        {
+            silo.AddMemoryStreams(UserEventStream.Provider);
+        }
+
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
 
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();

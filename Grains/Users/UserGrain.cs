@@ -12,13 +12,17 @@ public sealed class UserGrain(
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     private const string OutboxReminder = "outbox";
+
+    // The durable retry, for when this activation is gone; while it lives, a timer retries sooner.
     private static readonly TimeSpan OutboxRetry = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PublishRetry = TimeSpan.FromSeconds(5);
 
     private readonly PasswordGuessThrottle _throttle = new(time);
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
     private bool _outboxReminderRegistered;
+    private IGrainTimer? _publisher;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -28,8 +32,10 @@ public sealed class UserGrain(
         if (user.State.Outbox.Count > 0)
         {
             _outboxReminderRegistered = true;
-            await PublishOutbox();
+            SchedulePublish(TimeSpan.Zero);
         }
+
+        await base.OnActivateAsync(cancellationToken);
     }
 
     public async Task<UserWriteResult> Create(CreateUser command)
@@ -73,7 +79,7 @@ public sealed class UserGrain(
         }
 
         await EmailIndex(email).Confirm(Id);
-        await PublishOutbox();
+        SchedulePublish(TimeSpan.Zero);
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -153,7 +159,7 @@ public sealed class UserGrain(
             await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
         }
 
-        await PublishOutbox();
+        SchedulePublish(TimeSpan.Zero);
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -182,7 +188,7 @@ public sealed class UserGrain(
 
         await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
         await ReleaseEmail(user.State.Email);
-        await PublishOutbox();
+        SchedulePublish(TimeSpan.Zero);
         return true;
     }
 
@@ -262,7 +268,17 @@ public sealed class UserGrain(
         await user.WriteStateAsync();
     }
 
-    /// <summary>Publishes pending events in order; stops at the first failure and leaves the rest for the reminder.</summary>
+    /// <summary>
+    /// Publishes after the caller has its answer: a write never waits for the event broker, and a broker
+    /// outage delays events, not writes. The timer does not interleave with calls, so order holds.
+    /// </summary>
+    private void SchedulePublish(TimeSpan dueIn)
+    {
+        _publisher?.Dispose();
+        _publisher = this.RegisterGrainTimer(PublishOutbox, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    /// <summary>Publishes pending events in order; at the first failure it leaves the rest for a retry.</summary>
     private async Task PublishOutbox()
     {
         var outbox = user.State.Outbox;
@@ -284,7 +300,8 @@ public sealed class UserGrain(
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Publishing user events of {UserId} failed; {Pending} left for a retry", Id, outbox.Count - published);
+            logger.LogWarning("Publishing user events of {UserId} failed ({Reason}); {Pending} left for a retry", Id, e.Message, outbox.Count - published);
+            SchedulePublish(PublishRetry);
         }
 
         if (published > 0)
