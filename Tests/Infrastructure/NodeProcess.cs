@@ -66,7 +66,7 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the node answers the given health path with 200.</summary>
-    public async Task WaitUntilHealthy(string path = "/health/ready", int seconds = 60)
+    public async Task WaitUntilHealthy(string path = "/health/ready", int seconds = 120)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
