@@ -250,7 +250,9 @@ public sealed class UserGrain(
             Id,
             s.Version,
             s.UpdatedAt,
-            new UserEventData(s.Name, s.Email, [.. s.Permissions])));
+            // An array, not a collection expression: the state is stored as JSON with type names, and the
+            // compiler's own read-only list type cannot be read back.
+            new UserEventData(s.Name, s.Email, s.Permissions.ToArray())));
     }
 
     /// <summary>

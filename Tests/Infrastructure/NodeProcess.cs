@@ -11,12 +11,13 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
 
-    private NodeProcess(string name, Process process, StreamWriter log, int httpPort)
+    private NodeProcess(string name, Process process, StreamWriter log, int httpPort, int siloPort)
     {
         Name = name;
         _process = process;
         _log = log;
         HttpPort = httpPort;
+        SiloPort = siloPort;
     }
 
     public string Name { get; }
@@ -24,15 +25,18 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>The port of its web endpoint (/health/...).</summary>
     public int HttpPort { get; }
 
+    /// <summary>The silo-to-silo port (0 for a front end), which identifies a silo in membership.</summary>
+    public int SiloPort { get; }
+
     public bool HasExited => _process.HasExited;
 
     public static NodeProcess StartSilo(string name, IDictionary<string, string?> settings) =>
-        Start(name, "Silo.dll", settings, int.Parse(settings["SILO_HTTP_PORT"]!));
+        Start(name, "Silo.dll", settings, int.Parse(settings["SILO_HTTP_PORT"]!), int.Parse(settings["SILO_PORT"]!));
 
     public static NodeProcess StartApi(string name, IDictionary<string, string?> settings, int port) =>
-        Start(name, "Api.dll", settings, port);
+        Start(name, "Api.dll", settings, port, siloPort: 0);
 
-    private static NodeProcess Start(string name, string assembly, IDictionary<string, string?> settings, int httpPort)
+    private static NodeProcess Start(string name, string assembly, IDictionary<string, string?> settings, int httpPort, int siloPort)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -62,7 +66,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(name, process, log, httpPort);
+        return new NodeProcess(name, process, log, httpPort, siloPort);
     }
 
     /// <summary>Waits until the node answers the given health path with 200.</summary>
