@@ -98,7 +98,8 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             PasswordHash: request.Password is null ? null : hasher.Hash(request.Password),
             Permissions: request.Permissions?.OfType<string>().ToList(),
             ExpectedVersion: expectedVersion,
-            KeepSessionId: self ? caller.SessionId : null));
+            KeepSessionId: self ? caller.SessionId : null,
+            KeepOtherSessions: self && request.EndOtherSessions == false));
         if (result.Status == UserWriteStatus.Ok)
         {
             logger.LogInformation(

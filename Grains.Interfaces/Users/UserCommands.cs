@@ -10,7 +10,7 @@ public sealed record CreateUser(
 
 /// <summary>
 /// A partial update: null members are left as they are. When the password changes, every session
-/// of the user except <see cref="KeepSessionId"/> is revoked.
+/// of the user except <see cref="KeepSessionId"/> is revoked, unless <see cref="KeepOtherSessions"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record UpdateUser(
@@ -19,7 +19,8 @@ public sealed record UpdateUser(
     [property: Id(2)] string? PasswordHash = null,
     [property: Id(3)] IReadOnlyList<string>? Permissions = null,
     [property: Id(4)] long? ExpectedVersion = null,
-    [property: Id(5)] Guid? KeepSessionId = null);
+    [property: Id(5)] Guid? KeepSessionId = null,
+    [property: Id(6)] bool KeepOtherSessions = false);
 
 public enum UserWriteStatus
 {

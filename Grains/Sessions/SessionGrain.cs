@@ -41,6 +41,7 @@ public sealed class SessionGrain(
         };
         await session.WriteStateAsync();
         await UserSessions().Add(Id);
+        GrainMetrics.SessionsStarted.Add(1);
         return true;
     }
 
@@ -124,6 +125,7 @@ public sealed class SessionGrain(
         session.State.Revoked = true;
         session.State.RefreshTokenHash = "";
         await session.WriteStateAsync();
+        GrainMetrics.SessionsRevoked.Add(1);
         return true;
     }
 

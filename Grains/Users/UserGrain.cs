@@ -31,6 +31,7 @@ public sealed class UserGrain(
         // Events a previous activation stored but did not get to publish (its silo may have died).
         if (user.State.Outbox.Count > 0)
         {
+            GrainMetrics.EventsPending.Add(user.State.Outbox.Count);
             _outboxReminderRegistered = true;
             SchedulePublish(TimeSpan.Zero);
         }
@@ -154,7 +155,7 @@ public sealed class UserGrain(
             await ReleaseEmail(oldEmail);
         }
 
-        if (command.PasswordHash is not null)
+        if (command.PasswordHash is not null && !command.KeepOtherSessions)
         {
             await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
         }
@@ -243,6 +244,7 @@ public sealed class UserGrain(
 
     private void Record(string type)
     {
+        GrainMetrics.EventsPending.Add(1);
         var s = user.State;
         user.State.Outbox.Add(new UserEvent(
             Guid.CreateVersion7(),
@@ -302,12 +304,15 @@ public sealed class UserGrain(
         }
         catch (Exception e)
         {
+            GrainMetrics.EventPublishFailures.Add(1);
             logger.LogWarning("Publishing user events of {UserId} failed ({Reason}); {Pending} left for a retry", Id, e.Message, outbox.Count - published);
             SchedulePublish(PublishRetry);
         }
 
         if (published > 0)
         {
+            GrainMetrics.EventsPublished.Add(published);
+            GrainMetrics.EventsPending.Add(-published);
             outbox.RemoveRange(0, published);
             await user.WriteStateAsync();
         }

@@ -8,7 +8,7 @@ namespace Silo.Hosting;
 /// <summary>What every host in the system serves the same way: configuration sources and health endpoints.</summary>
 public static class ServiceDefaults
 {
-    private const string ReadyTag = "ready";
+    public const string ReadyTag = "ready";
 
     /// <summary>
     /// Reads the folder's <c>.env</c> (values already in the environment win), then the usual ASP.NET Core sources.

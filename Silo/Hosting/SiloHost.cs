@@ -1,4 +1,6 @@
+using Grains;
 using Silo.Configuration;
+using Silo.Health;
 
 namespace Silo.Hosting;
 
@@ -14,7 +16,11 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
         builder.Services.AddDependencyHealthChecks(settings);
-        builder.Services.AddMetrics();
+        builder.Services.AddMetrics(GrainMetrics.MeterName);
+        if (settings.KafkaBrokers is { } brokers)
+        {
+            builder.Services.AddHealthChecks().AddCheck("kafka", new KafkaHealthCheck(brokers, settings.KafkaTopic), tags: [ServiceDefaults.ReadyTag]);
+        }
 
         var app = builder.Build();
         app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));

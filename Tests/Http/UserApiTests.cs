@@ -163,4 +163,20 @@ public sealed class UserApiTests(FrontEndsFixture api)
         await (await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}")).AssertProblem(HttpStatusCode.Unauthorized);
         await (await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { name = "x" })).AssertProblem(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task A_password_change_may_keep_the_other_sessions_when_asked()
+    {
+        var here = await api.SignUp("first password 1");
+        var elsewhere = await api.SignIn(here.UserId, here.Email, here.Password);
+
+        var changed = await api.Users.Send(
+            HttpMethod.Put,
+            $"/user/update/{here.UserId}",
+            new { password = "second password 2", currentPassword = "first password 1", endOtherSessions = false },
+            here.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: elsewhere.AccessToken)).StatusCode);
+    }
 }
