@@ -55,11 +55,10 @@ public static class AuthApi
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest body, AuthService auth, HttpContext http)
     {
+        // The registration syntax: an address that could not have been registered (a NUL in it, say)
+        // is malformed, and must not reach the email index, whose storage cannot even hold some of them.
         var errors = new RequestErrors();
-        if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > FieldRules.MaxEmailLength)
-        {
-            errors.Add("email", $"is required, at most {FieldRules.MaxEmailLength} characters");
-        }
+        FieldRules.Email(errors, "email", body.Email);
 
         if (string.IsNullOrEmpty(body.Password) || body.Password.Length > FieldRules.MaxPasswordLength)
         {

@@ -25,9 +25,18 @@ public sealed class AuthService(
 {
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
     {
-        var userId = await grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email)).GetOwner();
+        var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
+        var userId = await index.GetOwner();
         if (userId is null)
         {
+            // An unknown address is throttled like an account, or the 429 alone would tell registered ones apart.
+            if (await index.BeginUnknownGuess() is { } wait)
+            {
+                metrics.Login("throttled");
+                logger.LogWarning("Login throttled for an unknown email from {Ip}", ipAddress);
+                return new LoginOutcome(LoginStatus.Throttled, RetryAfter: wait);
+            }
+
             hasher.VerifyDecoy(password);
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);

@@ -21,6 +21,12 @@ public static class ApiHost
     public const long MaxRequestBodyBytes = 64 * 1024;
     public const int MaxJsonDepth = 16;
 
+    // Explicit rather than Kestrel's defaults (32 KiB, 100 headers): a bearer token is under 1 KiB,
+    // so a request needs far less, and every byte of headers is held in memory before any check runs.
+    public const int MaxRequestHeaderBytes = 16 * 1024;
+    public const int MaxRequestHeaderCount = 50;
+    public const int MaxRequestLineBytes = 8 * 1024;
+
     /// <summary>Builds the application; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
@@ -32,9 +38,18 @@ public static class ApiHost
             throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
         }
 
+        // Login accepts only addresses registration would, so the first admin must have one too.
+        if (settings.AdminEmail is { } adminEmail && !FieldRules.IsEmail(adminEmail))
+        {
+            throw new ConfigurationException($"ADMIN_EMAIL must be an email address such as admin@example.com, not '{adminEmail}'.");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeaderBytes;
+            kestrel.Limits.MaxRequestHeaderCount = MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes;
             kestrel.AddServerHeader = false;
             if (settings.UrlsOverridden)
             {
@@ -107,11 +122,14 @@ public static class ApiHost
         var app = builder.Build();
         LogStart(app, settings, deployment, embedded);
 
+        app.UseSecurityHeaders();
+        app.UseConnectionCloseForOversizedBodies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseUtf8JsonBodies();
 
         app.MapOperationalEndpoints();
         app.MapOpenApi();

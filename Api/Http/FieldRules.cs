@@ -18,11 +18,13 @@ public static partial class FieldRules
         {
             errors.Add(field, "is required");
         }
-        else if (email.Length > MaxEmailLength || !EmailPattern().IsMatch(email.Trim()))
+        else if (!IsEmail(email))
         {
             errors.Add(field, "must be an email address such as ada@example.com");
         }
     }
+
+    public static bool IsEmail(string email) => email.Length <= MaxEmailLength && EmailPattern().IsMatch(email.Trim());
 
     public static void Name(RequestErrors errors, string field, string? name)
     {

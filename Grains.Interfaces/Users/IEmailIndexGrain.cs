@@ -17,4 +17,10 @@ public interface IEmailIndexGrain : IGrainWithStringKey
 
     /// <summary>The user that owns the address, if any.</summary>
     Task<Guid?> GetOwner();
+
+    /// <summary>
+    /// Counts a password guess against the address while nobody owns it, with the brake an account has
+    /// (so a 429 does not tell that an address is registered); returns the wait instead when one is due.
+    /// </summary>
+    Task<TimeSpan?> BeginUnknownGuess();
 }

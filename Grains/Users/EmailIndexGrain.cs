@@ -15,6 +15,9 @@ public sealed class EmailIndexGrain(
 {
     public static readonly TimeSpan ReservationLease = TimeSpan.FromSeconds(30);
 
+    // In memory, like an account's own count: it only has to outlast a burst of guesses.
+    private readonly PasswordGuessThrottle _unknownGuesses = new(time);
+
     public async Task<bool> TryReserve(Guid userId)
     {
         if (index.State.OwnerId is { } owner && owner != userId && await OwnerStillHolds(owner))
@@ -59,6 +62,8 @@ public sealed class EmailIndexGrain(
         // An unconfirmed owner may have stored the address and died before confirming it.
         return index.State.Confirmed || await OwnerHolds(owner) ? owner : null;
     }
+
+    public Task<TimeSpan?> BeginUnknownGuess() => Task.FromResult(_unknownGuesses.TryBeginAttempt());
 
     private async Task<bool> OwnerStillHolds(Guid owner)
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Tests.Infrastructure;
 
 namespace Tests.Http;
@@ -13,27 +14,36 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     public const string AdminPassword = "admin-password-for-tests";
 
     private readonly List<WebApplication> _hosts = [];
+    private Dictionary<string, string?> _cluster = [];
 
     public HttpClient Auth { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 
+    /// <summary>Everything the silo and both front ends logged, for the tests that look for leaked secrets.</summary>
+    public LogCapture Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
-        var cluster = ExternalServices.ClusterSettings($"http-{Guid.NewGuid():N}");
-        _hosts.Add(await Hosts.StartSilo(cluster.WithSiloPorts()));
+        _cluster = ExternalServices.ClusterSettings($"http-{Guid.NewGuid():N}");
+        _hosts.Add(await Hosts.StartSilo(_cluster.WithSiloPorts(), Logs));
 
         var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
-        _hosts.Add(await Hosts.StartApi(cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString()))));
-        _hosts.Add(await Hosts.StartApi(cluster.With(
-            ("API_ROLE", "user"),
-            ("USER_PORT", userPort.ToString()),
-            ("ADMIN_EMAIL", AdminEmail),
-            ("ADMIN_PASSWORD", AdminPassword))));
+        _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString())), Logs));
+        _hosts.Add(await Hosts.StartApi(
+            _cluster.With(
+                ("API_ROLE", "user"),
+                ("USER_PORT", userPort.ToString()),
+                ("ADMIN_EMAIL", AdminEmail),
+                ("ADMIN_PASSWORD", AdminPassword)),
+            Logs));
 
         Auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}") };
         Users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
         await WaitForAdmin();
     }
+
+    /// <summary>A plain cluster client beside the front ends, to look at what they stored and published; the caller stops it.</summary>
+    public Task<IHost> StartClusterClient() => Hosts.StartClient(_cluster);
 
     public async Task DisposeAsync()
     {

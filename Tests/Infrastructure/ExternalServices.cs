@@ -6,6 +6,9 @@ namespace Tests.Infrastructure;
 /// </summary>
 public static class ExternalServices
 {
+    /// <summary>The JWT_SECRET every test cluster's front ends sign with; security tests forge tokens with it.</summary>
+    public const string JwtSecret = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
     public static string RedisHost => Required("TEST_REDIS_HOST");
     public static string RedisPort => Required("TEST_REDIS_PORT");
     public static string PostgresHost => Required("TEST_POSTGRES_HOST");
@@ -27,7 +30,7 @@ public static class ExternalServices
         ["POSTGRES_PASSWORD"] = PostgresPassword,
         ["POSTGRES_DB"] = PostgresDatabase,
         ["ADVERTISED_IP"] = "127.0.0.1",
-        ["JWT_SECRET"] = "test-secret-that-is-long-enough-for-hs256-0123456789",
+        ["JWT_SECRET"] = JwtSecret,
         // The per-client limit is tested on its own; here every test runs from 127.0.0.1.
         ["CLIENT_RATE_LIMIT"] = "1000000",
     };

@@ -1,4 +1,5 @@
 using Api.Hosting;
+using Grains;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -15,26 +16,29 @@ namespace Tests.Infrastructure;
 /// </summary>
 public static class Hosts
 {
-    public static async Task<WebApplication> StartSilo(IDictionary<string, string?> settings)
+    public static async Task<WebApplication> StartSilo(IDictionary<string, string?> settings, LogCapture? logs = null)
     {
-        var app = SiloHost.Build(Builder(settings));
+        var app = SiloHost.Build(Builder(settings, logs));
         await app.StartAsync();
         return app;
     }
 
-    public static async Task<WebApplication> StartApi(IDictionary<string, string?> settings)
+    public static async Task<WebApplication> StartApi(IDictionary<string, string?> settings, LogCapture? logs = null)
     {
-        var app = ApiHost.Build(Builder(settings));
+        var app = ApiHost.Build(Builder(settings, logs));
         await app.StartAsync();
         return app;
     }
 
-    /// <summary>A plain Orleans client of the cluster the settings name, as the front ends use.</summary>
+    /// <summary>
+    /// A plain Orleans client of the cluster the settings name, as the front ends use, that can also
+    /// subscribe to the users' events (memory streams, as the silos carry them without Kafka).
+    /// </summary>
     public static async Task<IHost> StartClient(IDictionary<string, string?> settings)
     {
         var deployment = DeploymentSettings.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var host = Host.CreateDefaultBuilder()
-            .UseOrleansClient(client => client.ConfigureAuthClient(deployment))
+            .UseOrleansClient(client => client.ConfigureAuthClient(deployment).AddMemoryStreams(UserEventStream.Provider))
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .Build();
         await host.StartAsync();
@@ -60,7 +64,7 @@ public static class Hosts
         return result;
     }
 
-    private static WebApplicationBuilder Builder(IDictionary<string, string?> settings)
+    private static WebApplicationBuilder Builder(IDictionary<string, string?> settings, LogCapture? logs)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -73,6 +77,15 @@ public static class Hosts
             ["Logging:LogLevel:Orleans"] = "Error",
         });
         builder.Configuration.AddInMemoryCollection(settings);
+        if (logs is not null)
+        {
+            // Far more than the console shows: a secret written at Debug would still reach a log store
+            // configured more verbosely. Orleans' own chatter stays at Information.
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter<LogCapture>(null, LogLevel.Debug);
+            builder.Logging.AddFilter<LogCapture>("Orleans", LogLevel.Information);
+        }
+
         return builder;
     }
 }
