@@ -3,6 +3,7 @@ using Grains.ReadModel;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Serialization;
 using Silo.Configuration;
 using Silo.Hosting;
 using Silo.ReadModel;
@@ -92,6 +93,7 @@ public static class SiloSetup
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
 
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
+        silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
         silo.AddDashboard();
         return silo;
     }
@@ -104,6 +106,7 @@ public static class SiloSetup
             o.ClusterId = settings.ClusterId;
             o.ServiceId = settings.ServiceId;
         });
+        client.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
         // A front end learns the current gateways often, so a dead silo's gateway is dropped quickly.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         if (settings.RedisConnection is { } redis)

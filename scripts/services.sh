@@ -38,8 +38,8 @@ start_postgres() {
   [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/pg" "$dir/sock" "$dir/pwfile"
   as_postgres "$bin/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" --auth=scram-sha-256 >/dev/null
   rm -f "$dir/pwfile"
-  as_postgres "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w \
-    -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+  echo "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" > "$dir/pg.options"
+  as_postgres "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w -o "$(cat "$dir/pg.options")" start >/dev/null
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir/pg)"
 }
 
@@ -59,6 +59,9 @@ stop_redis() { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null
 
 # Restarts keep the data (an outage, not a new server): used by the outage test.
 restart_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -m fast -w restart >/dev/null; }
+
+# resume_postgres DIR: starts again, on the same port, a cluster that stop_postgres stopped.
+resume_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -w -o "$(cat "$1/pg.options")" start >/dev/null; }
 
 restart_redis() {
   local dir=$1 port=$2

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
+using Silo.Hosting;
 
 namespace Api.Http;
 
@@ -24,6 +25,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                     _ => "The request could not be read: a JSON body is required.",
                 }),
             DependencyUnavailableException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
+            // A grain whose state could not be read while a store was down: its activation is rejected with the driver's error.
+            _ when StorageOutage.IsOutage(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
         };

@@ -1,7 +1,4 @@
-using System.Net.Sockets;
 using Grains.Interfaces;
-using Npgsql;
-using StackExchange.Redis;
 
 namespace Silo.Hosting;
 
@@ -17,28 +14,10 @@ internal sealed class DependencyFailureFilter(ILogger<DependencyFailureFilter> l
         {
             await context.Invoke();
         }
-        catch (Exception e) when (IsOutage(e))
+        catch (Exception e) when (StorageOutage.IsOutage(e))
         {
             logger.LogWarning("{Grain}.{Method} failed on a storage outage: {Reason}", context.TargetId, context.MethodName, e.Message);
-            throw new DependencyUnavailableException($"A backing store is unavailable ({Describe(e)}).");
+            throw new DependencyUnavailableException($"A backing store is unavailable ({StorageOutage.Describe(e)}).");
         }
     }
-
-    private static bool IsOutage(Exception e) => e switch
-    {
-        NpgsqlException or RedisException or SocketException => true,
-        // Redis grain storage reports a failed read or write with the driver's error only as text.
-        Orleans.Persistence.Redis.RedisStorageException => true,
-        Orleans.Storage.InconsistentStateException => false,
-        _ when e.InnerException is { } inner => IsOutage(inner),
-        _ => false,
-    };
-
-    private static string Describe(Exception e) => e switch
-    {
-        NpgsqlException => "PostgreSQL",
-        RedisException or Orleans.Persistence.Redis.RedisStorageException => "Redis",
-        _ when e.InnerException is { } inner => Describe(inner),
-        _ => "network",
-    };
 }

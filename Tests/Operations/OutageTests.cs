@@ -73,6 +73,31 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(await Flow(), a => Assert.StartsWith("2", a));
     }
 
+    [Fact]
+    public async Task A_grain_that_cannot_read_its_state_while_PostgreSQL_is_down_answers_503()
+    {
+        // A new user's grain reads its (empty) state when it activates; with PostgreSQL down that read fails
+        // and Orleans rejects the call with the driver's exception, which must still become a clean 503.
+        await Services("stop_postgres \"$TEST_SERVICES_DIR\"");
+        HttpResponseMessage during;
+        try
+        {
+            during = await _users.Register(ApiCalls.UniqueEmail());
+        }
+        finally
+        {
+            await Services("resume_postgres \"$TEST_SERVICES_DIR\"");
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.Equal("application/problem+json", during.Content.Headers.ContentType?.MediaType);
+        Assert.True(during.Headers.RetryAfter is not null, "a 503 says when to retry");
+        Assert.Equal("unavailable", (await during.Json()).GetProperty("code").GetString());
+
+        var after = await Poll.Until(() => _users.Register(ApiCalls.UniqueEmail()), r => r.StatusCode == HttpStatusCode.Created, seconds: 30);
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+    }
+
     private async Task Loop(ConcurrentBag<string> answers, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
