@@ -61,6 +61,10 @@ public static class SiloSetup
                 o.Invariant = "Npgsql";
                 o.ConnectionString = postgres;
             });
+            // The reminder table holds only users with unpublished events, so it is tiny; re-reading it every
+            // minute (not every 5) bounds how long a dead silo's reminders can wait for a new owner, even
+            // when a read is discarded because the ring changed again while it ran.
+            silo.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = TimeSpan.FromMinutes(1));
             silo.Services.AddSingleton<IUserDirectory>(new PostgresUserDirectory(postgres));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                 new PostgresSchemaParticipant(postgres, sp.GetRequiredService<ILogger<PostgresSchemaParticipant>>()));
@@ -91,6 +95,16 @@ public static class SiloSetup
         }
 
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
+
+        if (settings.RedisConnection is { } changesRedis)
+        {
+            silo.Services.AddSingleton<IChangeFeed>(sp => new RedisChangeFeed(
+                changesRedis, settings.ClusterId, sp.GetRequiredService<ILogger<RedisChangeFeed>>()));
+        }
+        else
+        {
+            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
+        }
 
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);

@@ -21,6 +21,7 @@ public sealed class AuthService(
     AccessTokens accessTokens,
     ApiSettings settings,
     AuthMetrics metrics,
+    FrontEndCache cache,
     ILogger<AuthService> logger)
 {
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
@@ -190,7 +191,7 @@ public sealed class AuthService(
         return new IntrospectionResponse(true, caller.UserId, caller.SessionId, expires, user.Permissions);
     }
 
-    public Task<UserView?> Me(Caller caller) => grains.GetGrain<IUserGrain>(caller.UserId).Get();
+    public Task<UserView?> Me(Caller caller) => cache.User(caller.UserId, () => grains.GetGrain<IUserGrain>(caller.UserId).Get());
 
     private TokenResponse Tokens(UserView user, Guid sessionId, string refreshToken) => new(
         accessTokens.Issue(user, sessionId),

@@ -78,6 +78,14 @@ public static class ApiHost
         services.AddSingleton(settings);
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<AccessTokens>();
+        services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
+        if (deployment.RedisConnection is { } redis)
+        {
+            // Without a cluster channel (embedded mode) the cache is never trusted: every request asks the grains.
+            services.AddHostedService(sp => new ChangeSubscription(
+                sp.GetRequiredService<FrontEndCache>(), redis, deployment.ClusterId, sp.GetRequiredService<ILogger<ChangeSubscription>>()));
+        }
+
         services.AddSingleton<AuthService>();
         services.AddSingleton<UserService>();
         if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })

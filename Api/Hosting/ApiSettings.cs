@@ -25,6 +25,9 @@ public sealed record ApiSettings
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(7);
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long a front end may reuse a session check or a user's view that no change announcement invalidated.</summary>
+    public TimeSpan FrontEndCacheTtl { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Login, refresh and registration attempts one client address may make a minute.</summary>
     public int ClientRateLimitPerMinute { get; init; } = 60;
 
@@ -73,6 +76,7 @@ public sealed record ApiSettings
             RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", TimeSpan.FromDays(7)),
             SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", TimeSpan.FromDays(1)),
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
+            FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", TimeSpan.FromSeconds(10)),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };

@@ -6,7 +6,8 @@ namespace Api.Security;
 /// <summary>
 /// After the signature, issuer, audience and lifetime pass, the token's session must still be live in
 /// the cluster: this is what makes logout and revocation immediate on every front end. The check is
-/// one call to an in-memory session grain, with no storage round trip.
+/// one call to an in-memory session grain, with no storage round trip, or none at all while the
+/// front end holds a copy of the answer that no announcement has invalidated (<see cref="FrontEndCache"/>).
 /// </summary>
 public static class LiveSessionCheck
 {
@@ -18,8 +19,10 @@ public static class LiveSessionCheck
             return;
         }
 
-        var grains = context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
-        var check = await grains.GetGrain<ISessionGrain>(caller.SessionId).Check();
+        var services = context.HttpContext.RequestServices;
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var check = await services.GetRequiredService<FrontEndCache>()
+            .Session(caller.SessionId, () => grains.GetGrain<ISessionGrain>(caller.SessionId).Check());
         if (!check.Active || check.UserId != caller.UserId)
         {
             context.Fail("The session is no longer active.");

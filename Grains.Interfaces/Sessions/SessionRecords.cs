@@ -23,9 +23,12 @@ public sealed record SessionInfo(
     [property: Id(5)] string? UserAgent,
     [property: Id(6)] string? IpAddress);
 
-/// <summary>The live state an authenticated request is checked against.</summary>
+/// <summary>
+/// The live state an authenticated request is checked against; <paramref name="ValidUntil"/> is when the
+/// session would end by itself (absolute expiry, or idle timeout without further activity).
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SessionCheck([property: Id(0)] bool Active, [property: Id(1)] Guid UserId)
+public sealed record SessionCheck([property: Id(0)] bool Active, [property: Id(1)] Guid UserId, [property: Id(2)] DateTimeOffset ValidUntil = default)
 {
     public static readonly SessionCheck Inactive = new(false, Guid.Empty);
 }

@@ -7,7 +7,8 @@ namespace Grains.Sessions;
 
 public sealed class SessionGrain(
     [PersistentState("session", StorageNames.Sessions)] IPersistentState<SessionState> session,
-    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time) : Grain, ISessionGrain
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
+    IChangeFeed changes) : Grain, ISessionGrain
 {
     /// <summary>How many rotated-away refresh tokens are remembered for reuse detection.</summary>
     public const int RetiredTokensKept = 32;
@@ -60,7 +61,9 @@ public sealed class SessionGrain(
             await session.WriteStateAsync();
         }
 
-        return new SessionCheck(true, session.State.UserId);
+        var state = session.State;
+        var validUntil = state.ExpiresAt < now + state.IdleTimeout ? state.ExpiresAt : now + state.IdleTimeout;
+        return new SessionCheck(true, state.UserId, validUntil);
     }
 
     public async Task<RefreshResult> Refresh(string presentedHash, string replacementHash)
@@ -126,6 +129,7 @@ public sealed class SessionGrain(
         session.State.RefreshTokenHash = "";
         await session.WriteStateAsync();
         GrainMetrics.SessionsRevoked.Add(1);
+        await changes.SessionEnded(Id);
         return true;
     }
 

@@ -2,6 +2,7 @@ using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 using Orleans.Streams;
 
 namespace Grains.Users;
@@ -9,6 +10,7 @@ namespace Grains.Users;
 public sealed class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
+    IChangeFeed changes,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     private const string OutboxReminder = "outbox";
@@ -270,6 +272,7 @@ public sealed class UserGrain(
         }
 
         await user.WriteStateAsync();
+        await changes.UserChanged(Id);
     }
 
     /// <summary>
@@ -314,7 +317,19 @@ public sealed class UserGrain(
             GrainMetrics.EventsPublished.Add(published);
             GrainMetrics.EventsPending.Add(-published);
             outbox.RemoveRange(0, published);
-            await user.WriteStateAsync();
+            try
+            {
+                await user.WriteStateAsync();
+            }
+            catch (InconsistentStateException)
+            {
+                // Another activation of this user wrote first (possible for a moment after a silo is lost). The
+                // events are out (consumers are idempotent by id and version); the stored state wins, so this
+                // activation steps aside and the next one reads it afresh.
+                logger.LogWarning("User {UserId} was written by another activation; this one deactivates", Id);
+                DeactivateOnIdle();
+                throw;
+            }
         }
     }
 

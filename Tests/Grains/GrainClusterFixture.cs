@@ -48,6 +48,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             // One read model for both silos, as PostgreSQL is in a real cluster.
             silo.Services.AddSingleton<IUserDirectory>(Directory);
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
+            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
         }
     }
 }

@@ -116,4 +116,38 @@ public sealed class SessionRoutesTests(FrontEndsFixture api)
         await (await api.Users.Send(HttpMethod.Delete, $"/user/{alice.UserId}", token: admin.AccessToken)).AssertProblem(HttpStatusCode.NotFound);
         await (await api.Users.Send(HttpMethod.Get, $"/user/{alice.UserId}", token: admin.AccessToken)).AssertProblem(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task A_session_both_front_ends_have_checked_is_refused_by_both_right_after_logout()
+    {
+        var session = await api.SignUp();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: session.AccessToken)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await api.Users.Send(HttpMethod.Get, $"/user/{session.UserId}", token: session.AccessToken)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Auth.Send(HttpMethod.Post, "/auth/logout", token: session.AccessToken)).StatusCode);
+
+        await (await api.Users.Send(HttpMethod.Get, $"/user/{session.UserId}", token: session.AccessToken)).AssertProblem(HttpStatusCode.Unauthorized);
+        await (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: session.AccessToken)).AssertProblem(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_rename_shows_in_me_on_the_next_request_after_repeated_reads()
+    {
+        var session = await api.SignUp();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("Ada Lovelace", (await (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: session.AccessToken)).Json()).GetProperty("name").GetString());
+        }
+
+        var current = await api.Users.Send(HttpMethod.Get, $"/user/{session.UserId}", token: session.AccessToken);
+        var renamed = await api.Users.Send(
+            HttpMethod.Put, $"/user/update/{session.UserId}", new { name = "Countess of Lovelace" }, session.AccessToken, current.Headers.ETag!.Tag);
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+
+        var me = await (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: session.AccessToken)).Json();
+        Assert.Equal("Countess of Lovelace", me.GetProperty("name").GetString());
+    }
 }
