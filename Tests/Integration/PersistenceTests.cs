@@ -72,7 +72,8 @@ public sealed class PersistenceTests : IAsyncLifetime
         var fresh = await StartClient();
         var session = Grains(fresh).GetGrain<ISessionGrain>(sessionId);
 
-        Assert.Equal(new SessionCheck(true, userId), await session.Check());
+        var check = await session.Check();
+        Assert.Equal((true, userId), (check.Active, check.UserId));
         Assert.Equal(RefreshStatus.ReuseDetected, (await session.Refresh("refresh-hash-0", "refresh-hash-2")).Status);
         Assert.False((await session.Check()).Active);
     }
