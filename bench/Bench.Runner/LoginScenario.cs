@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using Api.Security;
+
+namespace Bench.Runner;
+
+/// <summary>S1: password logins against the raw hash rate, and the timing of wrong-password versus unknown-email answers.</summary>
+public static class LoginScenario
+{
+    public static async Task Run(BenchContext ctx)
+    {
+        var options = ctx.Options;
+        var scenario = ctx.Report.Scenario("S1", "password login",
+            "`POST /auth/login` closed-loop (8 workers over 16 accounts) against the hash bound: the same Argon2id verification " +
+            $"(`Api.Security.PasswordHasher`, m = {PasswordHasher.MemoryBytes / (1024 * 1024)} MiB, t = {PasswordHasher.Iterations}, p = 1) run in " +
+            $"{Environment.ProcessorCount} parallel loops in one process while the servers idle. Then, one request at a time and " +
+            "interleaved, a wrong password for a known email against an unknown email (enumeration timing; each known account " +
+            "gets at most 4 wrong guesses so the per-account throttle never answers).");
+
+        var hashRate = await ctx.Measured(scenario, "the hash bound", () => Task.Run(() => HashBound(options.Warmup, options.Duration)));
+        scenario.Add(new ResultRow($"hash bound ({Environment.ProcessorCount} parallel verify loops)", Report.Rate(hashRate, "hash/s"), "", "", "0"));
+
+        var accounts = await ctx.Api.RegisterMany("s1", 16);
+        var next = -1;
+        var logins = await ctx.Measured(scenario, "logins", () => LoadGenerator.ClosedLoop(
+            async (_, ct) =>
+            {
+                var account = accounts[(int)((uint)Interlocked.Increment(ref next) % accounts.Count)];
+                return (await ctx.Api.Login(account.Email, account.Password, ct)).Status == HttpStatusCode.OK;
+            },
+            workers: 8,
+            options.Warmup,
+            options.Duration));
+        var ratio = logins.Rate / hashRate;
+        scenario.Add(new ResultRow("logins", Report.Rate(logins.Rate, "logins/s"), Report.Ms(logins.P50), Report.Ms(logins.P99), logins.Errors.ToString(),
+            Report.Rate(hashRate, "hash/s"), Report.Ratio(ratio), "≥ 0.90 of the hash bound", ratio >= 0.9));
+        var perCore = logins.Rate / Environment.ProcessorCount;
+        scenario.Add(new ResultRow("logins per core", Report.Rate(perCore, "logins/s/core"), "", "", "", "", "", "≥ 80 logins/s per core", perCore >= 80));
+
+        await Enumeration(ctx, scenario);
+    }
+
+    /// <summary>Verifications per second with one loop per core, as many as the machine can do.</summary>
+    private static double HashBound(TimeSpan warmup, TimeSpan duration)
+    {
+        var hasher = new PasswordHasher();
+        var stored = hasher.Hash(ApiClient.Password);
+        var loops = Environment.ProcessorCount;
+        long count = 0;
+        var deadline = Stopwatch.GetTimestamp() + (long)((warmup + duration).TotalSeconds * Stopwatch.Frequency);
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        var threads = Enumerable.Range(0, loops).Select(_ => new Thread(() =>
+        {
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                if (hasher.Verify(stored, ApiClient.Password) == PasswordCheck.Failed)
+                {
+                    throw new InvalidOperationException("the hash did not verify");
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                if (now >= measureFrom && now < deadline)
+                {
+                    Interlocked.Increment(ref count);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return count / duration.TotalSeconds;
+    }
+
+    private static async Task Enumeration(BenchContext ctx, ScenarioReport scenario)
+    {
+        const int GuessesPerAccount = 4;
+        var samples = ctx.Options.Samples;
+        var accounts = await ctx.Api.RegisterMany("s1-known", (samples + GuessesPerAccount - 1) / GuessesPerAccount);
+        var known = new List<double>(samples);
+        var unknown = new List<double>(samples);
+        long knownErrors = 0, unknownErrors = 0;
+
+        async Task<double?> Attempt(string email)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (status, _) = await ctx.Api.Login(email, "not the password 0123");
+            var took = Latencies.ToMs(Stopwatch.GetTimestamp() - started);
+            return status == HttpStatusCode.Unauthorized ? took : null;
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < samples; i++)
+        {
+            // Alternate which goes first, so neither always follows the other.
+            var knownEmail = accounts[i / GuessesPerAccount].Email;
+            var unknownEmail = ApiClient.UniqueEmail("s1-unknown");
+            var (first, second) = i % 2 == 0 ? (knownEmail, unknownEmail) : (unknownEmail, knownEmail);
+            foreach (var email in new[] { first, second })
+            {
+                var took = await Attempt(email);
+                var isKnown = email == knownEmail;
+                if (took is { } ms)
+                {
+                    (isKnown ? known : unknown).Add(ms);
+                }
+                else if (isKnown)
+                {
+                    knownErrors++;
+                }
+                else
+                {
+                    unknownErrors++;
+                }
+            }
+        }
+
+        var knownStats = new Latencies(known, knownErrors, clock.Elapsed);
+        var unknownStats = new Latencies(unknown, unknownErrors, clock.Elapsed);
+        scenario.Add(new ResultRow("wrong password, known email → 401", "one at a time", Report.Ms(knownStats.P50), Report.Ms(knownStats.P99), knownErrors.ToString()));
+        scenario.Add(new ResultRow("unknown email → 401", "one at a time", Report.Ms(unknownStats.P50), Report.Ms(unknownStats.P99), unknownErrors.ToString()));
+        var p50Gap = unknownStats.P50 - knownStats.P50;
+        var p99Gap = unknownStats.P99 - knownStats.P99;
+        var relative = Math.Abs(p50Gap) / knownStats.P50;
+        scenario.Add(new ResultRow(
+            "difference (unknown − known)",
+            "",
+            $"{Report.Ms(p50Gap)} ({(p50Gap / knownStats.P50 * 100):+0.0;-0.0} %)",
+            Report.Ms(p99Gap),
+            "",
+            "",
+            "",
+            "same status and body; p50 within noise (here: |Δp50| ≤ 10 %)",
+            relative <= 0.10));
+        scenario.Note($"enumeration: {samples} attempts of each kind, {samples / GuessesPerAccount} known accounts; both answer 401 invalid_credentials.");
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using Npgsql;
+
+namespace Bench.Runner;
+
+/// <summary>S3: PUT /user/update/{id} against a raw single-row UPDATE loop on the same PostgreSQL.</summary>
+public static class UpdateScenario
+{
+    public const int Workers = 16;
+
+    public static async Task Run(BenchContext ctx)
+    {
+        var options = ctx.Options;
+        var scenario = ctx.Report.Scenario("S3", "user update",
+            $"`PUT /user/update/{{id}}` changing the name with `If-Match` from the previous answer's ETag, closed-loop with {Workers} workers, " +
+            "each on its own user (so no 412 from each other), against a raw Npgsql loop on the same PostgreSQL at the same concurrency: " +
+            "`UPDATE … SET name, version = version + 1, updated_at WHERE id AND version … RETURNING version` on a bench table, one row per worker.");
+
+        var raw = await ctx.Measured(scenario, "the Npgsql baseline", () => RawUpdates(ctx.Options));
+        scenario.Add(new ResultRow("baseline: Npgsql single-row UPDATE", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
+
+        var api = await ctx.Measured(scenario, "PUT /user/update", async () => await Updates(ctx, await Writers(ctx, "s3")));
+        ctx.OneSiloUpdateRate = api.Rate;
+        var ratio = api.Rate / raw.Rate;
+        scenario.Add(new ResultRow("PUT /user/update/{id} (name, If-Match)", Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
+            Report.Rate(raw.Rate, "updates/s"), Report.Ratio(ratio), "≥ 0.50 of raw Npgsql", ratio >= 0.5));
+    }
+
+    public sealed record Writer(Guid Id, string Token)
+    {
+        public long Version { get; set; }
+        public int Count { get; set; }
+    }
+
+    /// <summary>One fresh user a worker, logged in, with its current version.</summary>
+    public static async Task<Writer[]> Writers(BenchContext ctx, string purpose)
+    {
+        var accounts = await ctx.Api.RegisterMany(purpose, Workers);
+        return await Task.WhenAll(accounts.Select(async account =>
+        {
+            var tokens = await ctx.Api.LoginOrThrow(account);
+            var (status, version) = await ctx.Api.GetUser(account.Id, tokens.AccessToken);
+            return status == HttpStatusCode.OK
+                ? new Writer(account.Id, tokens.AccessToken) { Version = version }
+                : throw new InvalidOperationException($"GET /user/{account.Id} answered {(int)status}");
+        }));
+    }
+
+    public static Task<Latencies> Updates(BenchContext ctx, Writer[] writers) => LoadGenerator.ClosedLoop(
+        async (worker, ct) =>
+        {
+            var writer = writers[worker];
+            var (status, version) = await ctx.Api.Rename(writer.Id, writer.Token, writer.Version, $"Bench Writer {worker} {++writer.Count}", ct);
+            if (status != HttpStatusCode.OK)
+            {
+                // Resynchronise, so one failure does not turn into a run of 412s.
+                (_, version) = await ctx.Api.GetUser(writer.Id, writer.Token, ct);
+            }
+
+            writer.Version = version;
+            return status == HttpStatusCode.OK;
+        },
+        Workers,
+        ctx.Options.Warmup,
+        ctx.Options.Duration);
+
+    private static async Task<Latencies> RawUpdates(BenchOptions options)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(options.PostgresConnection) { MaxPoolSize = Workers }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        await using (var setup = dataSource.CreateCommand(
+            "DROP TABLE IF EXISTS bench_users; " +
+            "CREATE TABLE bench_users (id integer PRIMARY KEY, name text NOT NULL, version bigint NOT NULL, updated_at timestamptz NOT NULL); " +
+            $"INSERT INTO bench_users SELECT g, 'Bench Row', 1, now() FROM generate_series(0, {Workers - 1}) g;"))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        var versions = Enumerable.Repeat(1L, Workers).ToArray();
+        var counts = new int[Workers];
+        return await LoadGenerator.ClosedLoop(
+            async (worker, ct) =>
+            {
+                await using var update = dataSource.CreateCommand(
+                    "UPDATE bench_users SET name = $1, version = version + 1, updated_at = now() WHERE id = $2 AND version = $3 RETURNING version");
+                update.Parameters.AddWithValue($"Bench Row {worker} {++counts[worker]}");
+                update.Parameters.AddWithValue(worker);
+                update.Parameters.AddWithValue(versions[worker]);
+                if (await update.ExecuteScalarAsync(ct) is long version)
+                {
+                    versions[worker] = version;
+                    return true;
+                }
+
+                return false;
+            },
+            Workers,
+            options.Warmup,
+            options.Duration);
+    }
+}
