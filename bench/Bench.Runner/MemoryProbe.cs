@@ -21,7 +21,10 @@ public static class MemoryProbe
         long RssBefore,
         long RssAfter,
         double StartSeconds,
-        Dictionary<string, int> Activations);
+        Dictionary<string, int> Activations,
+        int UserListsAlone,
+        long UserListsHeapBefore,
+        long UserListsHeapAfter);
 
     /// <summary>memory --redis-port P --sessions N --out FILE</summary>
     public static async Task<int> Run(string[] args)
@@ -48,6 +51,9 @@ public static class MemoryProbe
             ["SILO_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["GATEWAY_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["SILO_HTTP_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            // As scripts/cluster.sh starts a silo: with the dashboard on (it keeps per-grain statistics).
+            ["DASHBOARD_USERNAME"] = "ops",
+            ["DASHBOARD_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)),
         });
         await using var app = SiloHost.Build(builder);
         await app.StartAsync();
@@ -65,7 +71,14 @@ public static class MemoryProbe
         var activations = statistics
             .GroupBy(s => s.GrainType.Split(',')[0].Split('.')[^1])
             .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
-        var result = new Result(sessions, heapBefore, heapAfter, rssBefore, rssAfter, startSeconds, activations);
+
+        // The split: as many again user session lists alone (activated, empty), to see what a session costs without its list.
+        var lists = sessions / 4;
+        var (listsBefore, _) = Settle();
+        await Parallel.ForEachAsync(Enumerable.Range(0, lists), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (_, _) =>
+            await grains.GetGrain<IUserSessionsGrain>(Guid.NewGuid()).List());
+        var (listsAfter, _) = Settle();
+        var result = new Result(sessions, heapBefore, heapAfter, rssBefore, rssAfter, startSeconds, activations, lists, listsBefore, listsAfter);
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(result));
         await app.StopAsync();
         return 0;

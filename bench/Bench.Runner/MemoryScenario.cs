@@ -16,7 +16,7 @@ public static class MemoryScenario
             $"storage on the bench's Redis, a cluster of its own), then {sessions:N0} sessions opened through `ISessionGrain.Start` " +
             "(each for its own user, as most users hold one session, so each also activates that user's `UserSessionsGrain`), 256 at a time. " +
             "Managed heap from `GC.GetTotalMemory(true)` after forced compacting collections, and RSS, before and after (2,000 sessions " +
-            "were opened first to warm up).");
+            "were opened first to warm up). Then a quarter as many `UserSessionsGrain`s alone, to split the cost.");
 
         var output = Path.Combine(options.WorkDir, "memory.json");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
@@ -39,6 +39,9 @@ public static class MemoryScenario
         var rssPerSession = (double)(result.RssAfter - result.RssBefore) / result.Sessions;
         scenario.Add(new ResultRow($"managed heap per session ({result.Sessions:N0} sessions)", $"{heapPerSession:F0} B", "", "", "0",
             "Keycloak ≈ 5 KB", Report.Ratio(heapPerSession / KeycloakBytesPerSession), "≤ 2 KB (2,048 B)", heapPerSession <= 2048));
+        var perList = (double)(result.UserListsHeapAfter - result.UserListsHeapBefore) / result.UserListsAlone;
+        scenario.Add(new ResultRow($"of which its user's `UserSessionsGrain` (measured alone: {result.UserListsAlone:N0} empty lists activated)", $"{perList:F0} B", "", "", ""));
+        scenario.Add(new ResultRow("so the `SessionGrain` itself", $"{heapPerSession - perList:F0} B", "", "", ""));
         scenario.Add(new ResultRow("RSS per session", $"{rssPerSession:F0} B", "", "", ""));
         scenario.Add(new ResultRow("opening them", Report.Rate(result.Sessions / result.StartSeconds, "sessions/s"), "", "", ""));
         scenario.Note($"heap {result.HeapBefore / 1048576.0:F1} → {result.HeapAfter / 1048576.0:F1} MiB; RSS {result.RssBefore / 1048576.0:F1} → {result.RssAfter / 1048576.0:F1} MiB.");
