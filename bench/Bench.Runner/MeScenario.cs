@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
+using Api.Hosting;
+using Api.Security;
+using Grains.Interfaces.Users;
 
 namespace Bench.Runner;
 
@@ -38,6 +42,8 @@ public static class MeScenario
         scenario.Add(new ResultRow("GET /auth/me, closed loop (max rate)", Report.Rate(me.Rate), Report.Ms(me.P50), Report.Ms(me.P99), me.Errors.ToString(),
             Report.Rate(bare.Rate), Report.Ratio(ratio), "≥ 0.50 of bare Kestrel", ratio >= 0.5));
 
+        await Decomposition(ctx, scenario);
+
         var rate = 0.7 * me.Rate;
         var paced = await ctx.Measured(scenario, "GET /auth/me at 70 %", () => LoadGenerator.OpenLoop(
             async (slot, ct) => await ctx.Api.Me(tokens[slot % tokens.Count], ct) == HttpStatusCode.OK,
@@ -49,6 +55,37 @@ public static class MeScenario
             paced.Errors.ToString(), "", "", "p99 ≤ 5 ms", paced.P99 <= 5));
 
         await Revocation(ctx, scenario);
+    }
+
+    /// <summary>
+    /// Where an authenticated request's time goes: the same workers on the auth front end's cheapest route
+    /// (pipeline only), then on /auth/me with a token signed by another key (pipeline + JWT validation, answered
+    /// 401 before any grain call). The rest of /auth/me is the two grain calls.
+    /// </summary>
+    private static async Task Decomposition(BenchContext ctx, ScenarioReport scenario)
+    {
+        using var auth = ApiClient.Client(ctx.Topology.AuthApi.HttpPort);
+        var pipeline = await ctx.Measured(scenario, "GET /health/live", () => LoadGenerator.ClosedLoop(
+            async (_, ct) =>
+            {
+                using var response = await auth.GetAsync("/health/live", ct);
+                await response.Content.ReadAsByteArrayAsync(ct);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            Workers,
+            ctx.Options.Warmup,
+            ctx.Options.Duration));
+        scenario.Add(new ResultRow("diagnosis: GET /health/live on the auth API (middleware, no auth, no grain)", Report.Rate(pipeline.Rate), Report.Ms(pipeline.P50), Report.Ms(pipeline.P99), pipeline.Errors.ToString()));
+
+        var foreignKey = new AccessTokens(new ApiSettings { JwtSecret = RandomNumberGenerator.GetBytes(32) }, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        var forged = foreignKey.Issue(new UserView(Guid.NewGuid(), "Bench User", "bench@example.com", [], now, now, 1), Guid.NewGuid());
+        var jwt = await ctx.Measured(scenario, "GET /auth/me with a foreign-key token", () => LoadGenerator.ClosedLoop(
+            async (_, ct) => await ctx.Api.Me(forged, ct) == HttpStatusCode.Unauthorized,
+            Workers,
+            ctx.Options.Warmup,
+            ctx.Options.Duration));
+        scenario.Add(new ResultRow("diagnosis: GET /auth/me, token signed with another key → 401 (+ JWT validation, no grain)", Report.Rate(jwt.Rate), Report.Ms(jwt.P50), Report.Ms(jwt.P99), jwt.Errors.ToString()));
     }
 
     /// <summary>Logs in 64 sessions spread over 16 fresh accounts; their access tokens.</summary>

@@ -21,11 +21,20 @@ public static class UpdateScenario
         var raw = await ctx.Measured(scenario, "the Npgsql baseline", () => RawUpdates(dataSource, options));
         scenario.Add(new ResultRow("baseline: Npgsql single-row UPDATE", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
 
-        var api = await ctx.Measured(scenario, "PUT /user/update", async () => await Updates(ctx, await Writers(ctx, "s3")));
+        var writers = await Writers(ctx, "s3");
+        var api = await ctx.Measured(scenario, "PUT /user/update", () => Updates(ctx, writers));
         ctx.OneSiloUpdateRate = api.Rate;
         var ratio = api.Rate / raw.Rate;
         scenario.Add(new ResultRow("PUT /user/update/{id} (name, If-Match)", Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
             Report.Rate(raw.Rate, "updates/s"), Report.Ratio(ratio), "≥ 0.50 of raw Npgsql", ratio >= 0.5));
+
+        // The same requests without the write: what authentication and the user grain cost on this route.
+        var reads = await ctx.Measured(scenario, "GET /user/{id}", () => LoadGenerator.ClosedLoop(
+            async (worker, ct) => (await ctx.Api.GetUser(writers[worker].Id, writers[worker].Token, ct)).Status == HttpStatusCode.OK,
+            Workers,
+            options.Warmup,
+            options.Duration));
+        scenario.Add(new ResultRow("diagnosis: GET /user/{id}, same users and workers (no write)", Report.Rate(reads.Rate), Report.Ms(reads.P50), Report.Ms(reads.P99), reads.Errors.ToString()));
     }
 
     public sealed record Writer(Guid Id, string Token)
