@@ -23,5 +23,9 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
         return result;
     }
 
+    /// <summary>What the topology costs doing nothing: a few seconds of CPU with no load.</summary>
+    public Task Idle(ScenarioReport scenario, string what) =>
+        Measured(scenario, $"{what}, idle (no load, 5 s)", () => Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => 0));
+
     public void Dispose() => Api.Dispose();
 }

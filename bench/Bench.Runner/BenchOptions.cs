@@ -21,8 +21,11 @@ public sealed record BenchOptions
     /// <summary>BenchmarkDotNet's GitHub-flavoured report of bench/Bench.Micro, when run.sh ran it.</summary>
     public string? MicroReport { get; init; }
 
-    public TimeSpan Warmup => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(3);
+    public TimeSpan Warmup => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
     public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+
+    /// <summary>The passes that only explain a number (no target of their own) run shorter.</summary>
+    public TimeSpan DiagnosisDuration => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 
     /// <summary>Samples for the one-at-a-time measurements (enumeration timing, revocation, event latency).</summary>
     public int Samples => Smoke ? 20 : 200;

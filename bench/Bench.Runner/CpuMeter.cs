@@ -31,7 +31,8 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
             byName["redis"] = ProcessSeconds(redis);
         }
 
-        return new CpuSample(DateTime.UtcNow, MachineBusySeconds(), byName);
+        var machine = MachineSeconds();
+        return new CpuSample(DateTime.UtcNow, machine.Busy, machine.Steal, machine.SoftIrq, byName);
     }
 
     /// <summary>Cores used by each process between two samples, busiest first, and by the whole machine.</summary>
@@ -50,7 +51,10 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
             .OrderByDescending(p => p.Cores)
             .Select(p => $"{p.Key} {p.Cores.ToString("F2", CultureInfo.InvariantCulture)}");
         var machine = (after.MachineBusy - before.MachineBusy) / wall;
-        return $"machine {machine.ToString("F2", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores: {string.Join(", ", parts)}";
+        var steal = (after.Steal - before.Steal) / wall;
+        var softIrq = (after.SoftIrq - before.SoftIrq) / wall;
+        return $"machine {F(machine)} of {Environment.ProcessorCount} cores busy (of which hypervisor steal {F(steal)}, " +
+            $"softirq {F(softIrq)}): {string.Join(", ", parts)}";
     }
 
     private static double ProcessSeconds(int pid)
@@ -95,16 +99,18 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
         }
     }
 
-    private static double MachineBusySeconds()
+    private static string F(double cores) => cores.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static (double Busy, double Steal, double SoftIrq) MachineSeconds()
     {
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
         var values = cpu.Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        return (values.Sum() - values[3] - values[4]) / TicksPerSecond;
+        return ((values.Sum() - values[3] - values[4]) / TicksPerSecond, values[7] / TicksPerSecond, values[6] / TicksPerSecond);
     }
 
     private static int? PidFrom(string file) =>
         File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault()?.Trim(), out var pid) ? pid : null;
 }
 
-public sealed record CpuSample(DateTime At, double MachineBusy, IReadOnlyDictionary<string, double> Processes);
+public sealed record CpuSample(DateTime At, double MachineBusy, double Steal, double SoftIrq, IReadOnlyDictionary<string, double> Processes);

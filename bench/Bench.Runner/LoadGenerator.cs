@@ -72,19 +72,23 @@ public static class LoadGenerator
     /// kept with 1 ms timer ticks (every request due by then is started at once), never by spinning, which
     /// would take a core from the servers on a small machine.
     /// </summary>
-    public static async Task<Latencies> OpenLoop(Operation operation, double ratePerSecond, TimeSpan warmup, TimeSpan duration, int workerSlots)
+    /// <returns>Latencies counted from each request's scheduled start, and from the moment it was actually sent
+    /// (the difference is the load generator's own lag in keeping the schedule).</returns>
+    public static async Task<(Latencies FromSchedule, Latencies FromSend)> OpenLoop(Operation operation, double ratePerSecond, TimeSpan warmup, TimeSpan duration, int workerSlots)
     {
         await RunSchedule(operation, ratePerSecond, warmup, workerSlots, record: null);
-        var samples = new List<double>((int)(ratePerSecond * duration.TotalSeconds) + 16);
+        var fromSchedule = new List<double>((int)(ratePerSecond * duration.TotalSeconds) + 16);
+        var fromSend = new List<double>(fromSchedule.Capacity);
         long errors = 0;
         var clock = Stopwatch.StartNew();
-        await RunSchedule(operation, ratePerSecond, duration, workerSlots, (ok, latencyMs) =>
+        await RunSchedule(operation, ratePerSecond, duration, workerSlots, (ok, scheduledMs, sentMs) =>
         {
-            lock (samples)
+            lock (fromSchedule)
             {
                 if (ok)
                 {
-                    samples.Add(latencyMs);
+                    fromSchedule.Add(scheduledMs);
+                    fromSend.Add(sentMs);
                 }
                 else
                 {
@@ -92,10 +96,11 @@ public static class LoadGenerator
                 }
             }
         });
-        return new Latencies(samples, errors, clock.Elapsed);
+        var elapsed = clock.Elapsed;
+        return (new Latencies(fromSchedule, errors, elapsed), new Latencies(fromSend, errors, elapsed));
     }
 
-    private static async Task RunSchedule(Operation operation, double ratePerSecond, TimeSpan duration, int workerSlots, Action<bool, double>? record)
+    private static async Task RunSchedule(Operation operation, double ratePerSecond, TimeSpan duration, int workerSlots, Action<bool, double, double>? record)
     {
         var ticksPerRequest = Stopwatch.Frequency / ratePerSecond;
         var total = (long)(ratePerSecond * duration.TotalSeconds);
@@ -120,8 +125,9 @@ public static class LoadGenerator
         await Task.WhenAll(inFlight);
     }
 
-    private static async Task Fire(Operation operation, int slot, long due, Action<bool, double>? record)
+    private static async Task Fire(Operation operation, int slot, long due, Action<bool, double, double>? record)
     {
+        var sent = Stopwatch.GetTimestamp();
         bool ok;
         try
         {
@@ -132,6 +138,7 @@ public static class LoadGenerator
             ok = false;
         }
 
-        record?.Invoke(ok, Latencies.ToMs(Stopwatch.GetTimestamp() - due));
+        var end = Stopwatch.GetTimestamp();
+        record?.Invoke(ok, Latencies.ToMs(end - due), Latencies.ToMs(end - sent));
     }
 }

@@ -45,14 +45,16 @@ public static class MeScenario
         await Decomposition(ctx, scenario);
 
         var rate = 0.7 * me.Rate;
-        var paced = await ctx.Measured(scenario, "GET /auth/me at 70 %", () => LoadGenerator.OpenLoop(
+        var (scheduled, sent) = await ctx.Measured(scenario, "GET /auth/me at 70 %", () => LoadGenerator.OpenLoop(
             async (slot, ct) => await ctx.Api.Me(tokens[slot % tokens.Count], ct) == HttpStatusCode.OK,
             rate,
             options.Warmup,
             options.Duration,
             workerSlots: tokens.Count));
-        scenario.Add(new ResultRow($"GET /auth/me, open loop at 70 % ({Report.Rate(rate)} scheduled)", Report.Rate(paced.Rate), Report.Ms(paced.P50), Report.Ms(paced.P99),
-            paced.Errors.ToString(), "", "", "p99 ≤ 5 ms", paced.P99 <= 5));
+        scenario.Add(new ResultRow($"GET /auth/me, open loop at 70 % ({Report.Rate(rate)} scheduled), latency from sending", Report.Rate(sent.Rate), Report.Ms(sent.P50), Report.Ms(sent.P99),
+            sent.Errors.ToString(), "", "", "p99 ≤ 5 ms", sent.P99 <= 5));
+        scenario.Add(new ResultRow("the same pass, latency from the scheduled start (adds the load generator's own lag)", Report.Rate(scheduled.Rate), Report.Ms(scheduled.P50), Report.Ms(scheduled.P99),
+            scheduled.Errors.ToString(), "", "", "p99 ≤ 5 ms (strict)", scheduled.P99 <= 5));
 
         await Revocation(ctx, scenario);
     }
@@ -74,7 +76,7 @@ public static class MeScenario
             },
             Workers,
             ctx.Options.Warmup,
-            ctx.Options.Duration));
+            ctx.Options.DiagnosisDuration));
         scenario.Add(new ResultRow("diagnosis: GET /health/live on the auth API (middleware, no auth, no grain)", Report.Rate(pipeline.Rate), Report.Ms(pipeline.P50), Report.Ms(pipeline.P99), pipeline.Errors.ToString()));
 
         var foreignKey = new AccessTokens(new ApiSettings { JwtSecret = RandomNumberGenerator.GetBytes(32) }, TimeProvider.System);
@@ -84,7 +86,7 @@ public static class MeScenario
             async (_, ct) => await ctx.Api.Me(forged, ct) == HttpStatusCode.Unauthorized,
             Workers,
             ctx.Options.Warmup,
-            ctx.Options.Duration));
+            ctx.Options.DiagnosisDuration));
         scenario.Add(new ResultRow("diagnosis: GET /auth/me, token signed with another key → 401 (+ JWT validation, no grain)", Report.Rate(jwt.Rate), Report.Ms(jwt.P50), Report.Ms(jwt.P99), jwt.Errors.ToString()));
     }
 
@@ -162,5 +164,7 @@ public static class MeScenario
         var result = new Latencies(latencies, errors, clock.Elapsed);
         scenario.Add(new ResultRow($"revocation: logout on auth API → first 401 on user API ({samples} sessions)", "", Report.Ms(result.P50), Report.Ms(result.P99),
             errors.ToString(), "", "", "p99 ≤ 50 ms", result.P99 <= 50 && errors == 0));
+        scenario.Note($"revocation: p90 {Report.Ms(result.Percentile(0.90))}, p95 {Report.Ms(result.Percentile(0.95))}, max {Report.Ms(result.Max)}; the five slowest: " +
+            string.Join(", ", latencies.OrderDescending().Take(5).Select(Report.Ms)) + ".");
     }
 }

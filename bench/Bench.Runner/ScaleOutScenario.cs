@@ -18,18 +18,20 @@ public static class ScaleOutScenario
 
         if (ctx.OneSiloUpdateRate is null)
         {
-            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx, await UpdateScenario.Writers(ctx, "s6-update-1")))).Rate;
+            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx, await UpdateScenario.Writers(ctx, "s6-update-1", UpdateScenario.Workers)))).Rate;
         }
 
+        await ctx.Idle(scenario, "1 silo");
         await ctx.Topology.AddSilos(2);
         await Task.Delay(TimeSpan.FromSeconds(7));
+        await ctx.Idle(scenario, "3 silos");
 
         var me = await ctx.Measured(scenario, "GET /auth/me, 3 silos", async () => await MeScenario.MaxRate(ctx, await MeScenario.Sessions(ctx, "s6-me-3")));
         var meRatio = me.Rate / ctx.OneSiloMeRate.Value;
         scenario.Add(new ResultRow("GET /auth/me, 3 silos", Report.Rate(me.Rate), Report.Ms(me.P50), Report.Ms(me.P99), me.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloMeRate.Value)}", Report.Ratio(meRatio), "≥ 0.90 of 1 silo", meRatio >= 0.9));
 
-        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", async () => await UpdateScenario.Updates(ctx, await UpdateScenario.Writers(ctx, "s6-update-3")));
+        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", async () => await UpdateScenario.Updates(ctx, await UpdateScenario.Writers(ctx, "s6-update-3", UpdateScenario.Workers)));
         var updateRatio = update.Rate / ctx.OneSiloUpdateRate.Value;
         scenario.Add(new ResultRow("PUT /user/update/{id}, 3 silos", Report.Rate(update.Rate, "updates/s"), Report.Ms(update.P50), Report.Ms(update.P99), update.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloUpdateRate.Value, "updates/s")}", Report.Ratio(updateRatio), "≥ 0.90 of 1 silo", updateRatio >= 0.9));

@@ -21,7 +21,7 @@ public static class UpdateScenario
         var raw = await ctx.Measured(scenario, "the Npgsql baseline", () => RawUpdates(dataSource, options));
         scenario.Add(new ResultRow("baseline: Npgsql single-row UPDATE", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
 
-        var writers = await Writers(ctx, "s3");
+        var writers = await Writers(ctx, "s3", Workers);
         var api = await ctx.Measured(scenario, "PUT /user/update", () => Updates(ctx, writers));
         ctx.OneSiloUpdateRate = api.Rate;
         var ratio = api.Rate / raw.Rate;
@@ -33,8 +33,13 @@ public static class UpdateScenario
             async (worker, ct) => (await ctx.Api.GetUser(writers[worker].Id, writers[worker].Token, ct)).Status == HttpStatusCode.OK,
             Workers,
             options.Warmup,
-            options.Duration));
+            options.DiagnosisDuration));
         scenario.Add(new ResultRow("diagnosis: GET /user/{id}, same users and workers (no write)", Report.Rate(reads.Rate), Report.Ms(reads.P50), Report.Ms(reads.P99), reads.Errors.ToString()));
+
+        // If each user's updates wait on one another (the grain's turn), more users in parallel go faster; if the cores are the bound, they do not.
+        var many = await Writers(ctx, "s3-many", 4 * Workers);
+        var wide = await ctx.Measured(scenario, $"PUT /user/update, {many.Length} workers", () => Updates(ctx, many, options.DiagnosisDuration));
+        scenario.Add(new ResultRow($"diagnosis: PUT /user/update/{{id}} with {many.Length} workers on {many.Length} users", Report.Rate(wide.Rate, "updates/s"), Report.Ms(wide.P50), Report.Ms(wide.P99), wide.Errors.ToString()));
     }
 
     public sealed record Writer(Guid Id, string Token)
@@ -44,9 +49,9 @@ public static class UpdateScenario
     }
 
     /// <summary>One fresh user a worker, logged in, with its current version.</summary>
-    public static async Task<Writer[]> Writers(BenchContext ctx, string purpose)
+    public static async Task<Writer[]> Writers(BenchContext ctx, string purpose, int count)
     {
-        var accounts = await ctx.Api.RegisterMany(purpose, Workers);
+        var accounts = await ctx.Api.RegisterMany(purpose, count);
         return await Task.WhenAll(accounts.Select(async account =>
         {
             var tokens = await ctx.Api.LoginOrThrow(account);
@@ -57,7 +62,7 @@ public static class UpdateScenario
         }));
     }
 
-    public static Task<Latencies> Updates(BenchContext ctx, Writer[] writers) => LoadGenerator.ClosedLoop(
+    public static Task<Latencies> Updates(BenchContext ctx, Writer[] writers, TimeSpan? duration = null) => LoadGenerator.ClosedLoop(
         async (worker, ct) =>
         {
             var writer = writers[worker];
@@ -71,9 +76,9 @@ public static class UpdateScenario
             writer.Version = version;
             return status == HttpStatusCode.OK;
         },
-        Workers,
+        writers.Length,
         ctx.Options.Warmup,
-        ctx.Options.Duration);
+        duration ?? ctx.Options.Duration);
 
     private static async Task<NpgsqlDataSource> RawTable(BenchOptions options)
     {
