@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Bench.Runner;
 
@@ -166,18 +167,47 @@ public sealed class Report(BenchOptions options)
         Console.WriteLine($"wrote {options.ResultsPath}");
     }
 
-    private static string Headline(ResultRow row) =>
-        row.Ratio.Length > 0 ? $"{row.Throughput} vs {row.Baseline} = {row.Ratio}" : $"{row.Throughput} p50 {row.P50} p99 {row.P99}".Trim();
+    private static string Headline(ResultRow row)
+    {
+        if (row.Ratio.Length > 0)
+        {
+            return $"{row.Throughput} vs {row.Baseline} = {row.Ratio}";
+        }
+
+        var parts = new List<string>();
+        if (row.Throughput.Length > 0)
+        {
+            parts.Add(row.Throughput);
+        }
+
+        if (row.P50.Length > 0)
+        {
+            parts.Add($"p50 {row.P50}");
+        }
+
+        if (row.P99.Length > 0)
+        {
+            parts.Add($"p99 {row.P99}");
+        }
+
+        return string.Join(", ", parts);
+    }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     private static string VersionOf(Assembly assembly) =>
-        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? assembly.GetName().Version?.ToString() ?? "?";
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>() is { } info
+            ? Regex.Match(info.InformationalVersion, @"^\d+(\.\d+)*(-[\w.]+)?").Value.TrimEnd('.')
+            : assembly.GetName().Version?.ToString() ?? "?";
 
     private static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
-    private static string MemoryTotal() =>
-        File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+    private static string MemoryTotal()
+    {
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        return line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kib)
+            ? $"{kib / 1048576.0:F1} GiB"
+            : "?";
+    }
 }
