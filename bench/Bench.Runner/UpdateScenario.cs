@@ -22,7 +22,17 @@ public static class UpdateScenario
         scenario.Add(new ResultRow("baseline: Npgsql single-row UPDATE", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
 
         var writers = await Writers(ctx, "s3", Workers);
+        var rowsBefore = await RowsWritten(dataSource);
         var api = await ctx.Measured(scenario, "PUT /user/update", () => Updates(ctx, writers));
+        await Task.Delay(TimeSpan.FromSeconds(2)); // PostgreSQL publishes a backend's statistics at most once a second
+        var rowsAfter = await RowsWritten(dataSource);
+        // Every PUT of the pass, the warm-up's included, against every row PostgreSQL wrote meanwhile.
+        var puts = writers.Sum(w => w.Count);
+        scenario.Note($"PostgreSQL rows written per PUT (all {puts:N0} PUTs of the pass, warm-up included; pg_stat_user_tables, inserts + updates + deletes): " +
+            string.Join(", ", rowsAfter.Where(r => r.Value - rowsBefore.GetValueOrDefault(r.Key) > 0)
+                .OrderByDescending(r => r.Value - rowsBefore.GetValueOrDefault(r.Key))
+                .Select(r => $"{r.Key} {(double)(r.Value - rowsBefore.GetValueOrDefault(r.Key)) / puts:F2}")) +
+            $"; transactions committed per PUT: {(double)(rowsAfter["(commits)"] - rowsBefore["(commits)"]) / puts:F2}. The raw baseline writes 1 row in 1 transaction.");
         ctx.OneSiloUpdateRate = api.Rate;
         var ratio = api.Rate / raw.Rate;
         scenario.Add(new ResultRow("PUT /user/update/{id} (name, If-Match)", Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
@@ -93,6 +103,24 @@ public static class UpdateScenario
         }
 
         return dataSource;
+    }
+
+    /// <summary>Rows written so far per table, and the database's committed transactions as "(commits)".</summary>
+    private static async Task<Dictionary<string, long>> RowsWritten(NpgsqlDataSource dataSource)
+    {
+        var rows = new Dictionary<string, long>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables " +
+            "UNION ALL SELECT '(commits)', xact_commit FROM pg_stat_database WHERE datname = current_database()",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return rows;
     }
 
     private static async Task<Latencies> RawUpdates(NpgsqlDataSource dataSource, BenchOptions options)
