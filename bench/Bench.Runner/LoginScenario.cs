@@ -13,45 +13,44 @@ public static class LoginScenario
         var scenario = ctx.Report.Scenario("S1", "password login",
             "`POST /auth/login` closed-loop (8 workers over 16 accounts) against the hash bound: the same Argon2id verification " +
             $"(`Api.Security.PasswordHasher`, m = {PasswordHasher.MemoryBytes / (1024 * 1024)} MiB, t = {PasswordHasher.Iterations}, p = 1) run in " +
-            $"{Environment.ProcessorCount} parallel loops in one process while the servers idle. Then, one request at a time and " +
+            $"{Environment.ProcessorCount} parallel loops in one process while the servers idle, measured before and after the logins (and with 8 loops), the highest rate counting. Then, one request at a time and " +
             "interleaved, a wrong password for a known email against an unknown email (enumeration timing; each known account " +
             "gets at most 4 wrong guesses so the per-account throttle never answers).");
 
         await ctx.Idle(scenario, "the topology (1 silo)");
-        var hashRate = await ctx.Measured(scenario, "the hash bound", () => Task.Run(() => HashBound(Environment.ProcessorCount, options.Warmup, options.Duration)));
-        scenario.Add(new ResultRow($"hash bound ({Environment.ProcessorCount} parallel verify loops)", Report.Rate(hashRate, "hash/s"), "", "", "0"));
+        // The hash rate of this VM moves by ±15 % from one 10 s window to the next, so the bound is measured three
+        // times around the login passes (2 loops before, 8 loops between, 2 loops after) and the HIGHEST is the bound:
+        // the strict reading.
+        var before = await ctx.Measured(scenario, "the hash bound", () => Task.Run(() => HashBound(Environment.ProcessorCount, options.Warmup, options.Duration)));
+        scenario.Add(new ResultRow($"hash rate, {Environment.ProcessorCount} parallel verify loops, before the logins", Report.Rate(before, "hash/s"), "", "", "0"));
 
         var accounts = await ctx.Api.RegisterMany("s1", 16);
         var next = -1;
-        var logins = await ctx.Measured(scenario, "logins", () => LoadGenerator.ClosedLoop(
+        Task<Latencies> Logins(int workers, TimeSpan duration) => LoadGenerator.ClosedLoop(
             async (_, ct) =>
             {
                 var account = accounts[(int)((uint)Interlocked.Increment(ref next) % accounts.Count)];
                 return (await ctx.Api.Login(account.Email, account.Password, ct)).Status == HttpStatusCode.OK;
             },
-            workers: 8,
+            workers,
             options.Warmup,
-            options.Duration));
+            duration);
+
+        var logins = await ctx.Measured(scenario, "logins", () => Logins(8, options.Duration));
+        var oversubscribed = await ctx.Measured(scenario, "the hash bound with 8 loops", () => Task.Run(() => HashBound(8, options.Warmup, options.DiagnosisDuration)));
+        var paced = await ctx.Measured(scenario, $"logins, {Environment.ProcessorCount} workers", () => Logins(Environment.ProcessorCount, options.DiagnosisDuration));
+        var after = await ctx.Measured(scenario, "the hash bound again", () => Task.Run(() => HashBound(Environment.ProcessorCount, options.Warmup, options.Duration)));
+        scenario.Add(new ResultRow("hash rate, 8 parallel verify loops (as 8 logins in flight)", Report.Rate(oversubscribed, "hash/s"), "", "", "0"));
+        scenario.Add(new ResultRow($"hash rate, {Environment.ProcessorCount} parallel verify loops, after the logins", Report.Rate(after, "hash/s"), "", "", "0"));
+        var hashRate = Math.Max(before, Math.Max(after, oversubscribed));
+
         var ratio = logins.Rate / hashRate;
-        scenario.Add(new ResultRow("logins", Report.Rate(logins.Rate, "logins/s"), Report.Ms(logins.P50), Report.Ms(logins.P99), logins.Errors.ToString(),
-            Report.Rate(hashRate, "hash/s"), Report.Ratio(ratio), "≥ 0.90 of the hash bound", ratio >= 0.9));
+        scenario.Add(new ResultRow("logins (8 workers)", Report.Rate(logins.Rate, "logins/s"), Report.Ms(logins.P50), Report.Ms(logins.P99), logins.Errors.ToString(),
+            $"highest hash rate: {Report.Rate(hashRate, "hash/s")}", Report.Ratio(ratio), "≥ 0.90 of the hash bound", ratio >= 0.9));
         var perCore = logins.Rate / Environment.ProcessorCount;
         scenario.Add(new ResultRow("logins per core", Report.Rate(perCore, "logins/s/core"), "", "", "", "", "", "≥ 80 logins/s per core", perCore >= 80));
-
-        // Diagnosis: is it the oversubscription of cores by concurrent hashes (8 logins in flight on 2 cores)?
-        var oversubscribed = await ctx.Measured(scenario, "the hash bound with 8 loops", () => Task.Run(() => HashBound(8, options.Warmup, options.DiagnosisDuration)));
-        scenario.Add(new ResultRow("diagnosis: hash rate with 8 parallel loops (as 8 logins in flight)", Report.Rate(oversubscribed, "hash/s"), "", "", "0"));
-        var paced = await ctx.Measured(scenario, $"logins, {Environment.ProcessorCount} workers", () => LoadGenerator.ClosedLoop(
-            async (_, ct) =>
-            {
-                var account = accounts[(int)((uint)Interlocked.Increment(ref next) % accounts.Count)];
-                return (await ctx.Api.Login(account.Email, account.Password, ct)).Status == HttpStatusCode.OK;
-            },
-            workers: Environment.ProcessorCount,
-            options.Warmup,
-            options.DiagnosisDuration));
         scenario.Add(new ResultRow($"diagnosis: logins with {Environment.ProcessorCount} workers (one in flight per core)", Report.Rate(paced.Rate, "logins/s"), Report.Ms(paced.P50), Report.Ms(paced.P99), paced.Errors.ToString(),
-            Report.Rate(hashRate, "hash/s"), Report.Ratio(paced.Rate / hashRate)));
+            $"highest hash rate: {Report.Rate(hashRate, "hash/s")}", Report.Ratio(paced.Rate / hashRate)));
 
         await Enumeration(ctx, scenario);
     }
