@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace Bench.Runner;
+
+/// <summary>
+/// CPU time of the machine and of each process the bench started, from /proc, so each pass can say how
+/// the two cores were split between the load generator and the servers.
+/// </summary>
+public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name, int Pid)>> processes)
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public CpuSample Sample()
+    {
+        var byName = new Dictionary<string, double>
+        {
+            ["load generator (bench runner, mock Kafka)"] = ProcessSeconds(Environment.ProcessId),
+        };
+        foreach (var (name, pid) in processes())
+        {
+            byName[name] = ProcessSeconds(pid);
+        }
+
+        if (PidFrom(Path.Combine(options.WorkDir, "pg", "postmaster.pid")) is { } postmaster)
+        {
+            byName["postgres"] = ProcessSeconds(postmaster) + ChildrenOf(postmaster).Sum(ProcessSeconds);
+        }
+
+        if (PidFrom(Path.Combine(options.WorkDir, "redis.pid")) is { } redis)
+        {
+            byName["redis"] = ProcessSeconds(redis);
+        }
+
+        var machine = MachineSeconds();
+        return new CpuSample(DateTime.UtcNow, machine.Busy, machine.Steal, machine.SoftIrq, byName);
+    }
+
+    /// <summary>Cores used by each process between two samples, busiest first, and by the whole machine.</summary>
+    public static string Split(CpuSample before, CpuSample after)
+    {
+        var wall = (after.At - before.At).TotalSeconds;
+        if (wall <= 0)
+        {
+            return "";
+        }
+
+        var parts = after.Processes
+            .Where(p => before.Processes.ContainsKey(p.Key))
+            .Select(p => (p.Key, Cores: (p.Value - before.Processes[p.Key]) / wall))
+            .Where(p => p.Cores >= 0.01)
+            .OrderByDescending(p => p.Cores)
+            .Select(p => $"{p.Key} {p.Cores.ToString("F2", CultureInfo.InvariantCulture)}");
+        var machine = (after.MachineBusy - before.MachineBusy) / wall;
+        var steal = (after.Steal - before.Steal) / wall;
+        var softIrq = (after.SoftIrq - before.SoftIrq) / wall;
+        return $"machine {F(machine)} of {Environment.ProcessorCount} cores busy (of which hypervisor steal {F(steal)}, " +
+            $"softirq {F(softIrq)}): {string.Join(", ", parts)}";
+    }
+
+    private static double ProcessSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the command: state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (int.TryParse(fields[1], out var ppid) && ppid == parent)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    private static string F(double cores) => cores.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static (double Busy, double Steal, double SoftIrq) MachineSeconds()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
+        var values = cpu.Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return ((values.Sum() - values[3] - values[4]) / TicksPerSecond, values[7] / TicksPerSecond, values[6] / TicksPerSecond);
+    }
+
+    private static int? PidFrom(string file) =>
+        File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault()?.Trim(), out var pid) ? pid : null;
+}
+
+public sealed record CpuSample(DateTime At, double MachineBusy, double Steal, double SoftIrq, IReadOnlyDictionary<string, double> Processes);

@@ -1,0 +1,46 @@
+namespace Bench.Runner;
+
+/// <summary>S6: the S2 and S3 maximum rates with three silos against one, on this one machine.</summary>
+public static class ScaleOutScenario
+{
+    public static async Task Run(BenchContext ctx)
+    {
+        var scenario = ctx.Report.Scenario("S6", "scale-out to 3 silos on one machine",
+            "The closed-loop passes of S2 (`GET /auth/me`) and S3 (`PUT /user/update/{id}`), first with the one silo the run started " +
+            "with (S2's and S3's own numbers when they ran), then after two more silo processes joined the same cluster " +
+            "(waiting until both are ready and the front ends' 5 s gateway refresh has passed), with fresh users and sessions so " +
+            "their grains are placed over the three silos, after one unmeasured pass of each to warm the new silos up. Same front ends, same workers.");
+
+        if (ctx.OneSiloMeRate is null)
+        {
+            ctx.OneSiloMeRate = (await ctx.Measured(scenario, "GET /auth/me, 1 silo", async () => await MeScenario.MaxRate(ctx, await MeScenario.Sessions(ctx, "s6-me-1")))).Rate;
+        }
+
+        if (ctx.OneSiloUpdateRate is null)
+        {
+            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx, await UpdateScenario.Writers(ctx, "s6-update-1", UpdateScenario.Workers)))).Rate;
+        }
+
+        await ctx.Idle(scenario, "1 silo");
+        await ctx.Topology.AddSilos(2);
+        await Task.Delay(TimeSpan.FromSeconds(7));
+
+        // Fresh users and sessions, so their grains spread over the three silos; one unmeasured pass of each
+        // first, so the new silos' code is as warm (tiered JIT) as the first silo's was.
+        var tokens = await MeScenario.Sessions(ctx, "s6-me-3");
+        var writers = await UpdateScenario.Writers(ctx, "s6-update-3", UpdateScenario.Workers);
+        await MeScenario.MaxRate(ctx, tokens);
+        await UpdateScenario.Updates(ctx, writers);
+        await ctx.Idle(scenario, "3 silos");
+
+        var me = await ctx.Measured(scenario, "GET /auth/me, 3 silos", () => MeScenario.MaxRate(ctx, tokens));
+        var meRatio = me.Rate / ctx.OneSiloMeRate.Value;
+        scenario.Add(new ResultRow("GET /auth/me, 3 silos", Report.Rate(me.Rate), Report.Ms(me.P50), Report.Ms(me.P99), me.Errors.ToString(),
+            $"1 silo: {Report.Rate(ctx.OneSiloMeRate.Value)}", Report.Ratio(meRatio), "≥ 0.90 of 1 silo", meRatio >= 0.9));
+
+        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", () => UpdateScenario.Updates(ctx, writers));
+        var updateRatio = update.Rate / ctx.OneSiloUpdateRate.Value;
+        scenario.Add(new ResultRow("PUT /user/update/{id}, 3 silos", Report.Rate(update.Rate, "updates/s"), Report.Ms(update.P50), Report.Ms(update.P99), update.Errors.ToString(),
+            $"1 silo: {Report.Rate(ctx.OneSiloUpdateRate.Value, "updates/s")}", Report.Ratio(updateRatio), "≥ 0.90 of 1 silo", updateRatio >= 0.9));
+    }
+}

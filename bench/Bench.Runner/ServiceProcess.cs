@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace Bench.Runner;
+
+/// <summary>
+/// A silo, front end or baseline as its own OS process, started with exactly the environment it is
+/// given (as scripts/cluster.sh does with env -i). Its output goes straight to a log file through the
+/// shell, so the load generator spends no CPU on the servers' logs. Each pid is also appended to a file
+/// that bench/run.sh's trap reads, so nothing outlives the run even if this process is killed.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServiceProcess(string name, Process process, int httpPort, string log)
+    {
+        Name = name;
+        _process = process;
+        HttpPort = httpPort;
+        Log = log;
+    }
+
+    public string Name { get; }
+    public int HttpPort { get; }
+    public string Log { get; }
+    public int Pid => _process.Id;
+
+    public static ServiceProcess Start(BenchOptions options, string name, string dll, IReadOnlyDictionary<string, string> environment, int httpPort)
+    {
+        var log = Path.Combine(options.WorkDir, $"{name}.log");
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet \"$0\" >\"$1\" 2>&1");
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add(log);
+        start.Environment.Clear();
+        foreach (var inherited in new[] { "PATH", "HOME", "DOTNET_ROOT" })
+        {
+            if (Environment.GetEnvironmentVariable(inherited) is { Length: > 0 } value)
+            {
+                start.Environment[inherited] = value;
+            }
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
+        File.AppendAllText(Path.Combine(options.WorkDir, "pids"), $"{process.Id}\n");
+        return new ServiceProcess(name, process, httpPort, log);
+    }
+
+    public async Task WaitUntilReady(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}; see {Log}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{HttpPort}/health/ready")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{Name} was not ready in {timeout.TotalSeconds} s; see {Log}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

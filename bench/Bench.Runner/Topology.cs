@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using Streaming.Kafka.Testing;
+
+namespace Bench.Runner;
+
+/// <summary>
+/// The product's topology as processes on free loopback ports: silos, the auth and user front ends, and
+/// librdkafka's mock Kafka cluster in this process; PostgreSQL and Redis are bench/run.sh's. Each process
+/// gets the variables scripts/cluster.sh gives it, with fresh ports, plus what a benchmark needs.
+/// </summary>
+public sealed class Topology : IAsyncDisposable
+{
+    public const string KafkaTopic = "user-events";
+    public const int KafkaPartitions = 8;
+    public const string AdminEmail = "bench-admin@example.com";
+
+    private const string Release = "bin/Release/net10.0";
+    private readonly BenchOptions _options;
+    private readonly List<ServiceProcess> _silos = [];
+    private readonly string _jwtSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    private readonly string _adminPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    private readonly string _clusterId = $"bench-{Guid.NewGuid():N}";
+
+    private Topology(BenchOptions options, MockKafkaCluster kafka)
+    {
+        _options = options;
+        Kafka = kafka;
+    }
+
+    public MockKafkaCluster Kafka { get; }
+    public ServiceProcess AuthApi { get; private set; } = null!;
+    public ServiceProcess UserApi { get; private set; } = null!;
+    public ServiceProcess Baseline { get; private set; } = null!;
+    public IReadOnlyList<ServiceProcess> Silos => _silos;
+
+    public IEnumerable<ServiceProcess> Processes => _silos.Concat([AuthApi, UserApi, Baseline]).Where(p => p is not null);
+
+    public static async Task<Topology> Start(BenchOptions options, int silos)
+    {
+        var kafka = MockKafkaCluster.Start(3);
+        // The mock brokers do not implement CreateTopics, so the topic exists before the silos look for it.
+        kafka.CreateTopic(KafkaTopic, KafkaPartitions);
+        var topology = new Topology(options, kafka);
+        try
+        {
+            await topology.AddSilos(silos);
+            topology.AuthApi = topology.StartApi("auth-api", "auth", "AUTH_PORT");
+            topology.UserApi = topology.StartApi("user-api", "user", "USER_PORT");
+            var baselinePort = FreePort.Next();
+            topology.Baseline = ServiceProcess.Start(
+                options,
+                "baseline",
+                Path.Combine(options.RepoRoot, "bench/Bench.Baseline", Release, "Bench.Baseline.dll"),
+                new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{baselinePort}" },
+                baselinePort);
+            foreach (var process in new[] { topology.AuthApi, topology.UserApi, topology.Baseline })
+            {
+                await process.WaitUntilReady(TimeSpan.FromSeconds(120));
+            }
+
+            return topology;
+        }
+        catch
+        {
+            await topology.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts more silos in the same cluster and waits until each is ready.</summary>
+    public async Task AddSilos(int count)
+    {
+        var started = new List<ServiceProcess>();
+        for (var i = 0; i < count; i++)
+        {
+            var index = _silos.Count;
+            var httpPort = FreePort.Next();
+            var environment = new Dictionary<string, string>(ClusterEnvironment())
+            {
+                ["POSTGRES_HOST"] = "127.0.0.1",
+                ["POSTGRES_PORT"] = _options.PostgresPort.ToString(),
+                ["POSTGRES_USER"] = "postgres",
+                ["POSTGRES_PASSWORD"] = _options.PostgresPassword,
+                ["POSTGRES_DB"] = "postgres",
+                ["SILO_PORT"] = FreePort.Next().ToString(),
+                ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+                ["SILO_HTTP_PORT"] = httpPort.ToString(),
+                ["ADVERTISED_IP"] = "127.0.0.1",
+                ["DASHBOARD_USERNAME"] = "ops",
+                ["DASHBOARD_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)),
+            };
+            var silo = ServiceProcess.Start(_options, $"silo-{index}", Dll("Silo"), environment, httpPort);
+            _silos.Add(silo);
+            started.Add(silo);
+        }
+
+        foreach (var silo in started)
+        {
+            await silo.WaitUntilReady(TimeSpan.FromSeconds(120));
+        }
+    }
+
+    private ServiceProcess StartApi(string name, string role, string portVariable)
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>(ClusterEnvironment())
+        {
+            ["API_ROLE"] = role,
+            [portVariable] = port.ToString(),
+            ["JWT_SECRET"] = _jwtSecret,
+            // Every request of the load generator comes from 127.0.0.1: the per-client limit (60 a minute)
+            // would turn S1 into a test of the limiter. The per-account throttle stays as shipped.
+            ["CLIENT_RATE_LIMIT"] = "100000000",
+        };
+        if (role == "user")
+        {
+            environment["ADMIN_EMAIL"] = AdminEmail;
+            environment["ADMIN_PASSWORD"] = _adminPassword;
+        }
+
+        return ServiceProcess.Start(_options, name, Dll("Api"), environment, port);
+    }
+
+    private Dictionary<string, string> ClusterEnvironment() => new()
+    {
+        ["CLUSTER_ID"] = _clusterId,
+        ["SERVICE_ID"] = "auth-service",
+        ["REDIS_HOST"] = "127.0.0.1",
+        ["REDIS_PORT"] = _options.RedisPort.ToString(),
+        ["KAFKA_BROKER"] = Kafka.BootstrapServers,
+    };
+
+    private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, $"{project}.dll");
+
+    public async ValueTask DisposeAsync()
+    {
+        // Front ends first, then silos, then the brokers they talk to.
+        foreach (var process in new[] { AuthApi, UserApi, Baseline }.Where(p => p is not null))
+        {
+            await process.DisposeAsync();
+        }
+
+        foreach (var silo in Enumerable.Reverse(_silos))
+        {
+            await silo.DisposeAsync();
+        }
+
+        await Kafka.DisposeAsync();
+    }
+}
