@@ -30,6 +30,7 @@ public static class ApiHost
     /// <summary>Builds the application; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
+        builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
         var embedded = deployment.RedisConnection is null;

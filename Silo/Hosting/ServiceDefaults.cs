@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration.Memory;
 using OpenTelemetry.Metrics;
 using Silo.Configuration;
 using Silo.Health;
@@ -21,6 +22,24 @@ public static class ServiceDefaults
             DotNetEnv.Env.NoClobber().Load(path);
         }
     }
+
+    /// <summary>
+    /// Framework chatter (a line per request from ASP.NET Core, Orleans' and Polly's routine messages) from
+    /// warnings up; this system's own logs, the audit lines included, from information up. Added as the
+    /// first configuration source, so <c>Logging__LogLevel__…</c> variables still override each level.
+    /// </summary>
+    public static void AddLogLevelDefaults(this IConfigurationManager configuration) =>
+        configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Orleans"] = "Warning",
+                ["Logging:LogLevel:Polly"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            },
+        });
 
     public static IHealthChecksBuilder AddDependencyHealthChecks(this IServiceCollection services, DeploymentSettings settings)
     {

@@ -12,6 +12,7 @@ public static class SiloHost
     /// <summary>Builds the silo; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
+        builder.Configuration.AddLogLevelDefaults();
         var settings = DeploymentSettings.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
