@@ -17,6 +17,7 @@ public static class LoginScenario
             "interleaved, a wrong password for a known email against an unknown email (enumeration timing; each known account " +
             "gets at most 4 wrong guesses so the per-account throttle never answers).");
 
+        await ctx.Settle(scenario);
         await ctx.Idle(scenario, "the topology (1 silo)");
         // The hash rate of this VM moves by ±15 % from one 10 s window to the next, so the bound is measured three
         // times around the login passes (2 loops before, 8 loops between, 2 loops after) and the HIGHEST is the bound:
