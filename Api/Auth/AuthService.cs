@@ -38,7 +38,7 @@ public sealed class AuthService(
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: wait);
             }
 
-            hasher.VerifyDecoy(password);
+            await hasher.VerifyDecoyAsync(password);
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);
             return new LoginOutcome(LoginStatus.InvalidCredentials);
@@ -95,13 +95,13 @@ public sealed class AuthService(
             case LoginTicketStatus.Throttled:
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: ticket.RetryAfter);
             case LoginTicketStatus.NotFound:
-                hasher.VerifyDecoy(password);
+                await hasher.VerifyDecoyAsync(password);
                 return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
-        var result = hasher.Verify(ticket.PasswordHash!, password);
+        var result = await hasher.VerifyAsync(ticket.PasswordHash!, password);
         var succeeded = result is not PasswordCheck.Failed;
-        var rehashed = result is PasswordCheck.SucceededNeedsRehash ? hasher.Hash(password) : null;
+        var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await hasher.HashAsync(password) : null;
         await user.CompletePasswordCheck(succeeded, rehashed);
         return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials);
     }

@@ -43,7 +43,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         var result = await grains.GetGrain<IUserGrain>(id).Create(new CreateUser(
             request.Name!.Trim(),
             request.Email!.Trim(),
-            hasher.Hash(request.Password!),
+            await hasher.HashAsync(request.Password!),
             permissions));
         if (result.Status == UserWriteStatus.Ok)
         {
@@ -95,7 +95,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         var result = await grains.GetGrain<IUserGrain>(id).Update(new UpdateUser(
             Name: request.Name?.Trim(),
             Email: request.Email?.Trim(),
-            PasswordHash: request.Password is null ? null : hasher.Hash(request.Password),
+            PasswordHash: request.Password is null ? null : await hasher.HashAsync(request.Password),
             Permissions: request.Permissions?.OfType<string>().ToList(),
             ExpectedVersion: expectedVersion,
             KeepSessionId: self ? caller.SessionId : null,
