@@ -65,7 +65,7 @@ public static class SiloSetup
             // minute (not every 5) bounds how long a dead silo's reminders can wait for a new owner, even
             // when a read is discarded because the ring changed again while it ran.
             silo.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = TimeSpan.FromMinutes(1));
-            silo.Services.AddSingleton<IUserDirectory>(new PostgresUserDirectory(postgres));
+            silo.Services.AddSingleton<IUserDirectory>(new PostgresUserDirectory(postgres, settings.ServiceId));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                 new PostgresSchemaParticipant(postgres, sp.GetRequiredService<ILogger<PostgresSchemaParticipant>>()));
         }

@@ -125,19 +125,27 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
 -- The users read model behind the admin list (GET /user), fed by the user-event stream.
+-- One list per service (SERVICE_ID), like the grain state: services may share a database.
 CREATE TABLE IF NOT EXISTS user_directory
 (
-    id          uuid        NOT NULL PRIMARY KEY,
+    service_id  text        NOT NULL,
+    id          uuid        NOT NULL,
     name        text        NOT NULL,
     email       text        NOT NULL,
     permissions text[]      NOT NULL,
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
     version     bigint      NOT NULL,
-    active      boolean     NOT NULL
+    active      boolean     NOT NULL,
+    PRIMARY KEY (service_id, id)
 );
-CREATE INDEX IF NOT EXISTS user_directory_email ON user_directory (email) WHERE active;
-CREATE INDEX IF NOT EXISTS user_directory_order ON user_directory (created_at, id) WHERE active;
+-- A table from before the list was per service gets the column; its rows were the default service's.
+ALTER TABLE user_directory ADD COLUMN IF NOT EXISTS service_id text NOT NULL DEFAULT 'auth-service';
+CREATE UNIQUE INDEX IF NOT EXISTS user_directory_key ON user_directory (service_id, id);
+DROP INDEX IF EXISTS user_directory_email;
+DROP INDEX IF EXISTS user_directory_order;
+CREATE INDEX IF NOT EXISTS user_directory_service_email ON user_directory (service_id, email) WHERE active;
+CREATE INDEX IF NOT EXISTS user_directory_service_order ON user_directory (service_id, created_at, id) WHERE active;
 
 -- Durable reminders (Orleans' ADO.NET reminder service, 10.4): what makes a user grain publish the
 -- events left in its outbox after its silo died. The provider binds @ServiceId, @GrainId,

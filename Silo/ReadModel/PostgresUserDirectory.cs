@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace Silo.ReadModel;
 
-/// <summary>The users read model as a PostgreSQL table (created with the storage schema).</summary>
-public sealed class PostgresUserDirectory(string connectionString) : IUserDirectory
+/// <summary>The users read model as a PostgreSQL table (created with the storage schema), one list per service.</summary>
+public sealed class PostgresUserDirectory(string connectionString, string serviceId) : IUserDirectory
 {
     private readonly NpgsqlDataSource _db = NpgsqlDataSource.Create(connectionString);
 
@@ -13,9 +13,9 @@ public sealed class PostgresUserDirectory(string connectionString) : IUserDirect
     {
         // Only a newer (or the same) version replaces a row, so replays and late arrivals change nothing.
         await using var command = _db.CreateCommand("""
-            INSERT INTO user_directory (id, name, email, permissions, created_at, updated_at, version, active)
-            VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
-            ON CONFLICT (id) DO UPDATE
+            INSERT INTO user_directory (id, name, email, permissions, created_at, updated_at, version, active, service_id)
+            VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
+            ON CONFLICT (service_id, id) DO UPDATE
                SET name = EXCLUDED.name, email = EXCLUDED.email, permissions = EXCLUDED.permissions,
                    updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, active = EXCLUDED.active
              WHERE user_directory.version <= EXCLUDED.version
@@ -27,6 +27,7 @@ public sealed class PostgresUserDirectory(string connectionString) : IUserDirect
         command.Parameters.AddWithValue(userEvent.OccurredAt);
         command.Parameters.AddWithValue(userEvent.Version);
         command.Parameters.AddWithValue(userEvent.Type != UserEvent.Deleted);
+        command.Parameters.AddWithValue(serviceId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -36,13 +37,14 @@ public sealed class PostgresUserDirectory(string connectionString) : IUserDirect
         await using var command = _db.CreateCommand("""
             SELECT id, name, email, permissions, created_at, updated_at, version, count(*) OVER () AS total
               FROM user_directory
-             WHERE active AND ($1::text IS NULL OR email = $1)
+             WHERE service_id = $4 AND active AND ($1::text IS NULL OR email = $1)
              ORDER BY created_at, id
              LIMIT $2 OFFSET $3
             """);
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)email ?? DBNull.Value);
         command.Parameters.AddWithValue(query.PageSize);
         command.Parameters.AddWithValue((long)(query.Page - 1) * query.PageSize);
+        command.Parameters.AddWithValue(serviceId);
         var items = new List<UserView>();
         long total = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -70,8 +72,9 @@ public sealed class PostgresUserDirectory(string connectionString) : IUserDirect
 
     private async Task<long> Count(string? email, CancellationToken cancellationToken)
     {
-        await using var command = _db.CreateCommand("SELECT count(*) FROM user_directory WHERE active AND ($1::text IS NULL OR email = $1)");
+        await using var command = _db.CreateCommand("SELECT count(*) FROM user_directory WHERE service_id = $2 AND active AND ($1::text IS NULL OR email = $1)");
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)email ?? DBNull.Value);
+        command.Parameters.AddWithValue(serviceId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

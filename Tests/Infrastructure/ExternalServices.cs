@@ -21,7 +21,8 @@ public static class ExternalServices
     public static Dictionary<string, string?> ClusterSettings(string clusterId) => new()
     {
         ["CLUSTER_ID"] = clusterId,
-        ["SERVICE_ID"] = "auth-tests",
+        // Each test cluster is its own service, so one's users (and admin list) never show in another's.
+        ["SERVICE_ID"] = clusterId,
         ["REDIS_HOST"] = RedisHost,
         ["REDIS_PORT"] = RedisPort,
         ["POSTGRES_HOST"] = PostgresHost,
