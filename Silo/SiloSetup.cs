@@ -42,11 +42,14 @@ public static class SiloSetup
                 o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
                 o.EntryExpiry = settings.SessionStoreTtl;
             });
+            silo.Services.AddSingleton<IChangeFeed>(sp => new RedisChangeFeed(
+                redis, settings.ClusterId, sp.GetRequiredService<ILogger<RedisChangeFeed>>()));
         }
         else
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
         }
 
         if (settings.PostgresConnection is { } postgres)
@@ -95,16 +98,6 @@ public static class SiloSetup
         }
 
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
-
-        if (settings.RedisConnection is { } changesRedis)
-        {
-            silo.Services.AddSingleton<IChangeFeed>(sp => new RedisChangeFeed(
-                changesRedis, settings.ClusterId, sp.GetRequiredService<ILogger<RedisChangeFeed>>()));
-        }
-        else
-        {
-            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
-        }
 
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);

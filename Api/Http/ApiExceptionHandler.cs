@@ -24,10 +24,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                     StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
                     _ => "The request could not be read: a JSON body is required.",
                 }),
-            DependencyUnavailableException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
-                (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
-            // A grain whose state could not be read while a store was down: its activation is rejected with the driver's error.
-            _ when StorageOutage.IsOutage(exception) =>
+            _ when IsUnavailable(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
         };
@@ -56,6 +53,12 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             },
         });
     }
+
+    // The cluster or a store behind it cannot answer now. StorageOutage covers a grain whose state could not be
+    // read while a store was down: Orleans rejects its activation with the driver's own error.
+    private static bool IsUnavailable(Exception e) =>
+        e is DependencyUnavailableException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        || StorageOutage.IsOutage(e);
 
     // The serializer's own message names .NET types; say what is wrong in the client's terms.
     private static string DescribeJsonError(JsonException json)

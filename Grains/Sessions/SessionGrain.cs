@@ -61,9 +61,7 @@ public sealed class SessionGrain(
             await session.WriteStateAsync();
         }
 
-        var state = session.State;
-        var validUntil = state.ExpiresAt < now + state.IdleTimeout ? state.ExpiresAt : now + state.IdleTimeout;
-        return new SessionCheck(true, state.UserId, validUntil);
+        return new SessionCheck(true, session.State.UserId, session.State.EndsAt);
     }
 
     public async Task<RefreshResult> Refresh(string presentedHash, string replacementHash)

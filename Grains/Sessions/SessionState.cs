@@ -21,6 +21,8 @@ public sealed class SessionState
 
     public bool Started => UserId != Guid.Empty;
 
-    public bool IsLiveAt(DateTimeOffset now) =>
-        Started && !Revoked && now < ExpiresAt && now < LastSeenAt + IdleTimeout;
+    /// <summary>When the session ends by itself: its absolute expiry, or its idle timeout after the last activity.</summary>
+    public DateTimeOffset EndsAt => ExpiresAt < LastSeenAt + IdleTimeout ? ExpiresAt : LastSeenAt + IdleTimeout;
+
+    public bool IsLiveAt(DateTimeOffset now) => Started && !Revoked && now < EndsAt;
 }

@@ -37,6 +37,14 @@ public sealed class ApiClient : IDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
+    /// <summary>GET <paramref name="path"/>, read the whole body, and say whether it was 200.</summary>
+    public static async Task<bool> GetOk(HttpClient client, string path, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetAsync(path, cancellationToken);
+        await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
     public static string UniqueEmail(string purpose) => $"{purpose}-{Guid.NewGuid():N}@bench.example.com";
 
     public async Task<Account> Register(string purpose)

@@ -24,12 +24,7 @@ public static class MeScenario
 
         using var baseline = ApiClient.Client(ctx.Topology.Baseline.HttpPort);
         var bare = await ctx.Measured(scenario, "the baseline", () => LoadGenerator.ClosedLoop(
-            async (_, ct) =>
-            {
-                using var response = await baseline.GetAsync("/auth/me", ct);
-                await response.Content.ReadAsByteArrayAsync(ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            },
+            (_, ct) => ApiClient.GetOk(baseline, "/auth/me", ct),
             Workers,
             options.Warmup,
             options.Duration));
@@ -68,12 +63,7 @@ public static class MeScenario
     {
         using var auth = ApiClient.Client(ctx.Topology.AuthApi.HttpPort);
         var pipeline = await ctx.Measured(scenario, "GET /health/live", () => LoadGenerator.ClosedLoop(
-            async (_, ct) =>
-            {
-                using var response = await auth.GetAsync("/health/live", ct);
-                await response.Content.ReadAsByteArrayAsync(ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            },
+            (_, ct) => ApiClient.GetOk(auth, "/health/live", ct),
             Workers,
             ctx.Options.Warmup,
             ctx.Options.DiagnosisDuration));
