@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Data.Common;
+using StackExchange.Redis;
 using static Hosting.Configuration.Setting;
 
 namespace Hosting.Configuration;
@@ -52,9 +53,7 @@ public sealed record DeploymentSettings
             GatewayPort = Port(config, "GATEWAY_PORT", 30000),
             SiloHttpPort = Port(config, "SILO_HTTP_PORT", 8080),
             AdvertisedIp = Address(config, "ADVERTISED_IP"),
-            RedisConnection = redisHost is null
-                ? null
-                : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
+            RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? "user-events",
@@ -75,6 +74,13 @@ public sealed record DeploymentSettings
         ?? Dns.GetHostAddresses(Dns.GetHostName())
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? IPAddress.Loopback;
+
+    private static string RedisConnectionString(IConfiguration config, string host)
+    {
+        var options = new ConfigurationOptions { AbortOnConnectFail = false, Password = Optional(config, "REDIS_PASSWORD") };
+        options.EndPoints.Add(host, Port(config, "REDIS_PORT", 6379));
+        return options.ToString(includePassword: true);
+    }
 
     private static string PostgresConnectionString(IConfiguration config, string host)
     {
