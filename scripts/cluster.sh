@@ -91,7 +91,7 @@ wait_ready() {
 }
 
 start_kafka() {
-  (exec dotnet "$root/tools/MockKafka/$bin/MockKafka.dll" "$state/kafka.bootstrap.tmp" 3 >"$state/kafka.log" 2>&1) &
+  (exec dotnet "$root/tools/MockKafka/$bin/MockKafka.dll" "$state/kafka.bootstrap.tmp" user-events 8 >"$state/kafka.log" 2>&1) &
   echo $! > "$state/kafka.pid"
   for _ in $(seq 100); do
     [ -s "$state/kafka.bootstrap.tmp" ] && { mv "$state/kafka.bootstrap.tmp" "$state/kafka.bootstrap"; echo "Kafka (mock brokers) at $(cat "$state/kafka.bootstrap")"; return 0; }
