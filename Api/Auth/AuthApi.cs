@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Auth;
 
-/// <summary>The Auth API (SPEC §4), port 3001.</summary>
+/// <summary>The Auth API (docs/contract.md, Auth API), port 3001.</summary>
 public static class AuthApi
 {
     // Far above any token this service issues; longer input is not worth parsing.

@@ -5,7 +5,7 @@ using static Hosting.Configuration.Setting;
 
 namespace Api.Hosting;
 
-/// <summary>The front end's own settings (SPEC §3), read once at start; a bad value stops the process with one line.</summary>
+/// <summary>The front end's own settings (docs/contract.md, Configuration), read once at start; a bad value stops the process with one line.</summary>
 public sealed record ApiSettings
 {
     public const int MinimumSecretBytes = 32;

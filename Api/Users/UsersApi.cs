@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Users;
 
-/// <summary>The User API (SPEC §5), port 3002.</summary>
+/// <summary>The User API (docs/contract.md, User API), port 3002.</summary>
 public static class UsersApi
 {
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)

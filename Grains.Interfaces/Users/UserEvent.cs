@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Grains.Interfaces.Users;
 
 /// <summary>
-/// A change to a user, as it travels on the "user-events" stream and Kafka topic (SPEC §6). It never
+/// A change to a user, as it travels on the "user-events" stream and Kafka topic (docs/contract.md, User events). It never
 /// carries a password or a hash.
 /// </summary>
 [GenerateSerializer, Immutable]

@@ -7,7 +7,7 @@ using static Hosting.Configuration.Setting;
 namespace Hosting.Configuration;
 
 /// <summary>
-/// Where the cluster runs and what backs it, read once from the SPEC §3 variables. Every provider
+/// Where the cluster runs and what backs it, read once from the variables of docs/contract.md, Configuration. Every provider
 /// choice (in-memory versus PostgreSQL, Redis) is decided from this record and nowhere else.
 /// </summary>
 public sealed record DeploymentSettings
