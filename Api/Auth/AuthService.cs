@@ -5,15 +5,6 @@ using Grains.Interfaces.Users;
 
 namespace Api.Auth;
 
-public enum LoginStatus
-{
-    Succeeded,
-    InvalidCredentials,
-    Throttled,
-}
-
-public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default);
-
 /// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
 public sealed class AuthService(
     IGrainFactory grains,

@@ -78,10 +78,3 @@ public sealed class PasswordHasher
         return PasswordCheck.Failed;
     }
 }
-
-public enum PasswordCheck
-{
-    Failed,
-    Succeeded,
-    SucceededNeedsRehash,
-}

@@ -4,23 +4,6 @@ using Grains.Interfaces.Users;
 
 namespace Api.Users;
 
-public enum UserOutcomeStatus
-{
-    Ok,
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    EmailTaken,
-    VersionMismatch,
-    PasswordMismatch,
-    Throttled,
-}
-
-public sealed record UserOutcome(UserOutcomeStatus Status, UserView? User = null, string? Reason = null, TimeSpan RetryAfter = default)
-{
-    public static UserOutcome Forbidden(string reason) => new(UserOutcomeStatus.Forbidden, Reason: reason);
-}
-
 /// <summary>
 /// Registration, reading and changing users, with the rules on who may do what. Permissions are
 /// always read live from the caller's user grain, so a change applies on the caller's next request.

@@ -12,6 +12,9 @@ namespace Hosting.Configuration;
 /// </summary>
 public sealed record DeploymentSettings
 {
+    // The defaults are the initializers below, written once; a setting that is not given keeps them.
+    private static readonly DeploymentSettings Defaults = new();
+
     public string ClusterId { get; init; } = "auth-cluster";
     public string ServiceId { get; init; } = "auth-service";
     public int SiloPort { get; init; } = 11111;
@@ -47,18 +50,18 @@ public sealed record DeploymentSettings
         var postgresHost = Optional(config, "POSTGRES_HOST");
         return new DeploymentSettings
         {
-            ClusterId = Optional(config, "CLUSTER_ID") ?? "auth-cluster",
-            ServiceId = Optional(config, "SERVICE_ID") ?? "auth-service",
-            SiloPort = Port(config, "SILO_PORT", 11111),
-            GatewayPort = Port(config, "GATEWAY_PORT", 30000),
-            SiloHttpPort = Port(config, "SILO_HTTP_PORT", 8080),
+            ClusterId = Optional(config, "CLUSTER_ID") ?? Defaults.ClusterId,
+            ServiceId = Optional(config, "SERVICE_ID") ?? Defaults.ServiceId,
+            SiloPort = Port(config, "SILO_PORT", Defaults.SiloPort),
+            GatewayPort = Port(config, "GATEWAY_PORT", Defaults.GatewayPort),
+            SiloHttpPort = Port(config, "SILO_HTTP_PORT", Defaults.SiloHttpPort),
             AdvertisedIp = Address(config, "ADVERTISED_IP"),
             RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
-            KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? "user-events",
-            KafkaPartitions = Count(config, "KAFKA_PARTITIONS", 8),
-            SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
+            KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? Defaults.KafkaTopic,
+            KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
+            SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", Defaults.SessionStoreTtl),
             DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch
             {
                 (null, null) => null,

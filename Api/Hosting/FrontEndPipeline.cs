@@ -1,0 +1,55 @@
+using Api.Auth;
+using Api.Http;
+using Api.Users;
+using Hosting;
+using Hosting.Configuration;
+using Scalar.AspNetCore;
+
+namespace Api.Hosting;
+
+/// <summary>A front end's request pipeline and routes, in the order a request meets them.</summary>
+public static class FrontEndPipeline
+{
+    public static WebApplication UseFrontEnd(this WebApplication app)
+    {
+        app.UseSecurityHeaders();
+        app.UseConnectionCloseForOversizedBodies();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseUtf8JsonBodies();
+        return app;
+    }
+
+    public static WebApplication MapFrontEnd(this WebApplication app, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
+    {
+        app.MapOperationalEndpoints();
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
+        if (settings.ServesAuth)
+        {
+            var auth = app.MapAuthApi();
+            if (restrictByPort)
+            {
+                auth.RequireHost($"*:{settings.AuthPort}");
+            }
+        }
+
+        if (settings.ServesUsers)
+        {
+            var users = app.MapUsersApi();
+            if (restrictByPort)
+            {
+                users.RequireHost($"*:{settings.UserPort}");
+            }
+        }
+
+        // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
+        embeddedSilo?.Map(app, deployment);
+
+        return app;
+    }
+}
