@@ -53,7 +53,7 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest body, AuthService auth, HttpContext http)
+        LoginRequest body, AuthService auth, HttpContext http, CancellationToken cancellationToken)
     {
         // The registration syntax: an address that could not have been registered (a NUL in it, say)
         // is malformed, and must not reach the email index, whose storage cannot even hold some of them.
@@ -74,7 +74,8 @@ public static class AuthApi
             body.Email!,
             body.Password!,
             http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
-            ClientAddress.Of(http));
+            ClientAddress.Of(http),
+            cancellationToken);
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),

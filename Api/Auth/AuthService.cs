@@ -15,7 +15,7 @@ public sealed class AuthService(
     FrontEndCache cache,
     ILogger<AuthService> logger)
 {
-    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
+    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
     {
         var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
         var userId = await index.GetOwner();
@@ -29,7 +29,7 @@ public sealed class AuthService(
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: wait);
             }
 
-            await hasher.VerifyDecoyAsync(password);
+            await hasher.VerifyDecoyAsync(password, cancellationToken);
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);
             return new LoginOutcome(LoginStatus.InvalidCredentials);

@@ -10,7 +10,7 @@ namespace Api.Users;
 /// </summary>
 public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, ILogger<UserService> logger)
 {
-    public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller)
+    public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller, CancellationToken cancellationToken = default)
     {
         var permissions = request.Permissions?.OfType<string>().ToList() ?? [];
         if (request.Permissions is not null)
@@ -26,7 +26,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         var result = await grains.GetGrain<IUserGrain>(id).Create(new CreateUser(
             request.Name!.Trim(),
             request.Email!.Trim(),
-            await hasher.HashAsync(request.Password!),
+            await hasher.HashAsync(request.Password!, cancellationToken),
             permissions));
         if (result.Status == UserWriteStatus.Ok)
         {
@@ -48,7 +48,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         return user is null ? new UserOutcome(UserOutcomeStatus.NotFound) : new UserOutcome(UserOutcomeStatus.Ok, user);
     }
 
-    public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller)
+    public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller, CancellationToken cancellationToken = default)
     {
         var (denied, callerView) = await Authorize(caller, id);
         if (denied is not null)
@@ -78,7 +78,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         var result = await grains.GetGrain<IUserGrain>(id).Update(new UpdateUser(
             Name: request.Name?.Trim(),
             Email: request.Email?.Trim(),
-            PasswordHash: request.Password is null ? null : await hasher.HashAsync(request.Password),
+            PasswordHash: request.Password is null ? null : await hasher.HashAsync(request.Password, cancellationToken),
             Permissions: request.Permissions?.OfType<string>().ToList(),
             ExpectedVersion: expectedVersion,
             KeepSessionId: self ? caller.SessionId : null,
