@@ -1,6 +1,7 @@
 using Api.Auth;
 using Api.Http;
 using Api.Security;
+using Api.Tokens;
 using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
@@ -34,6 +35,7 @@ public static class ApiHost
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
         var embedded = deployment.RedisConnection is null;
+        var tokenSettings = TokenSettings.From(builder.Configuration, embedded, signs: settings.ServesAuth);
         if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
         {
             throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
@@ -78,6 +80,7 @@ public static class ApiHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton<PasswordHasher>();
+        services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
         if (deployment.RedisConnection is { } redis)
@@ -117,6 +120,9 @@ public static class ApiHost
                 o.TokenValidationParameters = tokens.ValidationParameters;
                 o.Events = new JwtBearerEvents
                 {
+                    // Keys first: a ring that is due is fetched before the token is checked against it.
+                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
+                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
                     OnTokenValidated = LiveSessionCheck.OnTokenValidated,
                     OnChallenge = async context =>
                     {
@@ -130,6 +136,7 @@ public static class ApiHost
 
         var app = builder.Build();
         LogStart(app, settings, deployment, embedded);
+        LogTokenSigning(app, tokenSettings);
 
         app.UseSecurityHeaders();
         app.UseConnectionCloseForOversizedBodies();
@@ -147,9 +154,11 @@ public static class ApiHost
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireHost($"*:{settings.AuthPort}");
+                discovery.RequireHost($"*:{settings.AuthPort}");
             }
         }
 
@@ -169,6 +178,16 @@ public static class ApiHost
         }
 
         return app;
+    }
+
+    private static void LogTokenSigning(WebApplication app, TokenSettings tokens)
+    {
+        app.Logger.LogInformation(
+            "Access tokens: {Algorithm}; introspection clients: {Clients}", tokens.Algorithm, tokens.IntrospectionClients.Count);
+        if (tokens.KeyEncryptionKeyGenerated)
+        {
+            app.Logger.LogWarning("JWT_KEY_ENCRYPTION_KEY is not set: the in-memory key ring is sealed with a random per-process key");
+        }
     }
 
     private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)
