@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Api.Security;
 
 /// <summary>Issues the access tokens and defines exactly what validation accepts, whatever the algorithm.</summary>
-public sealed class AccessTokens(ApiSettings settings, ITokenKeys keys, TimeProvider time)
+public sealed class AccessTokens(ApiSettings settings, ITokenKeys keys, [FromKeyedServices(TokenClock.ServiceKey)] TimeProvider time)
 {
     public const string SessionClaim = "sid";
     public const string PermissionsClaim = "permissions";

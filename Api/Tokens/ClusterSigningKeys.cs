@@ -108,6 +108,14 @@ public sealed class ClusterSigningKeys(
             return ring;
         }
 
+        // A front end that cannot open the current key holds another encryption key: a key it added could be
+        // opened by no other front end, so it leaves the ring to those that can.
+        if (KeyRingSchedule.Current(ring.Keys, now) is { } current && !CanOpen(current))
+        {
+            logger.LogError("Not adding the next signing key: this front end's JWT_KEY_ENCRYPTION_KEY does not open the current key {KeyId}", current.KeyId);
+            return ring;
+        }
+
         var next = SigningKeyMaterial.Generate(settings.Algorithm, _protector, now, activatesAt);
         var stored = await Ring.Replace(ring.Version, [.. schedule.Published(ring.Keys, now), next]);
         if (stored.Keys.Any(k => k.KeyId == next.KeyId))
@@ -116,6 +124,19 @@ public sealed class ClusterSigningKeys(
         }
 
         return stored;
+    }
+
+    private bool CanOpen(SigningKey key)
+    {
+        try
+        {
+            CryptographicOperations.ZeroMemory(_protector!.Open(key.KeyId, key.EncryptedPrivateKey));
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     private RingSnapshot Build(SigningKeyRing ring, DateTimeOffset refreshDue, RingSnapshot? previous)

@@ -1,4 +1,5 @@
 using Api.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Api.Tokens;
 
@@ -8,6 +9,7 @@ public static class TokenKeysRegistration
     public static IServiceCollection AddTokenKeys(this IServiceCollection services, ApiSettings settings, TokenSettings tokens)
     {
         services.AddSingleton(tokens);
+        services.TryAddKeyedSingleton(TokenClock.ServiceKey, TimeProvider.System);
         if (!tokens.Algorithm.IsAsymmetric())
         {
             return services.AddSingleton<ITokenKeys>(new SharedSecretKeys(settings.JwtSecret, tokens.PreviousSecret));
@@ -18,7 +20,7 @@ public static class TokenKeysRegistration
             sp.GetRequiredService<IGrainFactory>(),
             tokens,
             sp.GetRequiredService<KeyRingSchedule>(),
-            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredKeyedService<TimeProvider>(TokenClock.ServiceKey),
             sp.GetRequiredService<ILogger<ClusterSigningKeys>>(),
             signs: settings.ServesAuth));
     }

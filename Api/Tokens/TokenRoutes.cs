@@ -63,6 +63,6 @@ public static class TokenRoutes
         TokenParameter.Outcome.UnsupportedMediaType => ApiProblems.Problem(
             StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Send the token as a form field (application/x-www-form-urlencoded) or as JSON {\"token\": …}."),
         TokenParameter.Outcome.Missing => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_request", "token is required."),
-        _ => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_request", "The request body could not be read: send one token field."),
+        _ => ApiProblems.Problem(StatusCodes.Status400BadRequest, "malformed_body", "The request body could not be read: send one token field."),
     };
 }

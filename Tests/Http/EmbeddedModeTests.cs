@@ -86,7 +86,7 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
             new HashSet<string>
             {
                 "/auth/login", "/auth/refresh", "/auth/logout", "/auth/logout-all", "/auth/me", "/auth/sessions",
-                "/auth/sessions/{id}", "/auth/introspect", "/user/create", "/user/update/{id}", "/user/{id}",
+                "/auth/sessions/{id}", "/auth/introspect", "/auth/revoke", "/.well-known/jwks.json", "/.well-known/openid-configuration", "/user/create", "/user/update/{id}", "/user/{id}",
             },
             paths);
         Assert.Equal(HttpStatusCode.OK, (await _auth.GetAsync("/scalar/v1")).StatusCode);
