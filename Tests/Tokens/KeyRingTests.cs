@@ -71,7 +71,7 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
         var next = ring.Keys[^1];
 
         Assert.Equal(2, ring.Keys.Count);
-        Assert.Equal([first.KeyId, next.KeyId], published[0].Order());
+        Assert.Equal(new[] { first.KeyId, next.KeyId }.Order(), published[0].Order());
         Assert.Equal(published[0].Order(), published[1].Order());
         Assert.True(next.ActivatesAt - cluster.Clock.GetUtcNow() >= KeyRingCluster.PublishAhead - TimeSpan.FromMinutes(1));
 

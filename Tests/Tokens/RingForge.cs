@@ -52,12 +52,12 @@ public static class RingForge
         return Handler.CreateToken(claims);
     }
 
-    /// <summary>"alg": "none" under the real kid, with an empty signature.</summary>
+    /// <summary>"alg": "none" under the real kid, with an empty signature (by hand: the handler puts no kid on it).</summary>
     public static string Unsigned(string keyId, SecurityTokenDescriptor claims)
     {
         claims.SigningCredentials = null;
-        claims.AdditionalHeaderClaims = new Dictionary<string, object> { ["kid"] = keyId };
-        return Handler.CreateToken(claims);
+        var payload = Handler.CreateToken(claims).Split('.')[1];
+        return $"{Base64UrlEncoder.Encode($$"""{"alg":"none","kid":"{{keyId}}","typ":"JWT"}""")}.{payload}.";
     }
 
     /// <summary>Signed with a key pair of the attacker's own, of the ring's algorithm, under <paramref name="keyId"/>.</summary>
