@@ -89,7 +89,7 @@ public abstract class KeyRingCluster : IAsyncLifetime
         return new Session(id, email, "correct horse battery", tokens.GetProperty("accessToken").GetString()!, tokens.GetProperty("refreshToken").GetString()!);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_client is not null)
         {
