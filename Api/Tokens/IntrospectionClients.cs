@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Silo.Configuration;
+using Hosting.Configuration;
 
 namespace Api.Tokens;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Silo.Configuration;
-using static Silo.Configuration.Setting;
+using Hosting.Configuration;
+using static Hosting.Configuration.Setting;
 
 namespace Api.Tokens;
 

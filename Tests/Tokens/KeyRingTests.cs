@@ -170,7 +170,7 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
         var current = await StartOfAKeysLife();
         var user = await cluster.SignUp(cluster.AuthA);
         var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var stranger = await cluster.StartAuth(Infrastructure.FreePort.Next(), ("JWT_KEY_ENCRYPTION_KEY", wrongKey));
+        var stranger = await cluster.StartAuth(FreePort.Next(), ("JWT_KEY_ENCRYPTION_KEY", wrongKey));
 
         foreach (var key in (await cluster.StoredRing()).Keys)
         {

@@ -1,15 +1,16 @@
 using Api.Hosting;
+using EmbeddedHost;
 using Grains;
+using Hosting;
+using Hosting.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Silo;
-using Silo.Configuration;
 using Silo.Hosting;
 
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// Starts the real silo and front-end hosts in this process, configured exactly as the processes
@@ -31,6 +32,14 @@ public static class Hosts
         var builder = Builder(settings, logs);
         services?.Invoke(builder.Services);
         var app = ApiHost.Build(builder);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>Both front ends with the silo inside, as <c>dotnet run --project EmbeddedHost</c> runs them.</summary>
+    public static async Task<WebApplication> StartEmbedded(IDictionary<string, string?> settings, LogCapture? logs = null)
+    {
+        var app = ApiHost.Build(Builder(settings, logs), new EmbeddedSilo());
         await app.StartAsync();
         return app;
     }
