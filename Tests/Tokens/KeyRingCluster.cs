@@ -25,6 +25,7 @@ public abstract class KeyRingCluster : IAsyncLifetime
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(15);
 
     private readonly List<WebApplication> _apps = [];
+    private readonly List<HttpClient> _clients = [];
     private Dictionary<string, string?> _cluster = [];
     private IHost? _client;
 
@@ -69,7 +70,9 @@ public abstract class KeyRingCluster : IAsyncLifetime
     public async Task<HttpClient> StartAuth(int port, params (string Key, string? Value)[] overrides)
     {
         _apps.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", port.ToString())).With(overrides), services: UseClock));
-        return new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        _clients.Add(client);
+        return client;
     }
 
     /// <summary>The ring as stored in the cluster.</summary>
@@ -91,6 +94,12 @@ public abstract class KeyRingCluster : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        foreach (var http in _clients)
+        {
+            http.Dispose();
+        }
+
+        Users?.Dispose();
         if (_client is not null)
         {
             await _client.StopAsync();
