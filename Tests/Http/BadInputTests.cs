@@ -1,4 +1,5 @@
 using System.Net;
+using Tests.Infrastructure;
 
 namespace Tests.Http;
 
@@ -34,12 +35,19 @@ public sealed class BadInputTests(FrontEndsFixture api)
     public async Task An_invalid_registration_is_400_and_stores_nothing(string why, string template)
     {
         var email = ApiCalls.UniqueEmail();
+        // Tests of this collection run one at a time, so the stored count moves only by what this one does.
+        var storedBefore = await StoredUsers.Count(api.ServiceId);
 
         var response = await api.Users.SendRaw(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("code", out _) || problem.TryGetProperty("errors", out _), why);
-        Assert.Equal(HttpStatusCode.Created, (await api.Users.Register(email, Valid)).StatusCode);
+        Assert.Equal(storedBefore, await StoredUsers.Count(api.ServiceId));
+        if (template.Contains("{email}", StringComparison.Ordinal))
+        {
+            // The address the refused body named was not claimed either.
+            Assert.Equal(HttpStatusCode.Created, (await api.Users.Register(email, Valid)).StatusCode);
+        }
     }
 
     [Fact]
