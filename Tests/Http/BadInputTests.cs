@@ -13,6 +13,9 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         { "email syntax", """{"name":"Ada","email":"not-an-email","password":"correct horse battery"}""" },
         { "email with space", """{"name":"Ada","email":"a da@example.com","password":"correct horse battery"}""" },
+        // A zero-width space or a byte-order mark would make a look-alike of another address.
+        { "invisible character in email", """{"name":"Ada","email":"ad\u200Bmin@example.com","password":"correct horse battery"}""" },
+        { "byte-order mark in email", """{"name":"Ada","email":"\uFEFF{email}","password":"correct horse battery"}""" },
         { "missing email", """{"name":"Ada","password":"correct horse battery"}""" },
         { "empty name", """{"name":"","email":"{email}","password":"correct horse battery"}""" },
         { "blank name", """{"name":"   ","email":"{email}","password":"correct horse battery"}""" },

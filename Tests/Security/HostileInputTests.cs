@@ -26,8 +26,8 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
     {
         var admin = await api.SignInAsAdmin();
         var user = await api.SignUp();
-        var storedBefore = await StoredUsers.Count(api.ServiceId);
         var listedBefore = await ListedAfterMarker(admin, user.Email);
+        var storedBefore = await StoredUsers.Count(api.ServiceId);
         var corpus = new HostileCorpus(Seed, user.UserId, user.Password).Generate(CorpusSize);
         using var auth = RawClient(api.Auth.BaseAddress!);
         using var users = RawClient(api.Users.BaseAddress!);
