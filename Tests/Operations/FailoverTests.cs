@@ -64,10 +64,12 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var load = new Load(_auth, _users);
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 4).Select(w => load.Run(w, stop.Token)).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Conditions, not durations: on a loaded machine a second can hold one request or twenty.
+        const int Acknowledged = 20;
+        await Poll.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= Acknowledged, seconds: 180);
         var killedAt = load.Clock.Elapsed;
         _silos[1].Kill();
-        await Task.Delay(TimeSpan.FromSeconds(20));
+        await Poll.Until(() => Task.FromResult(load.Acknowledged.Count(at => at > killedAt)), n => n >= Acknowledged, seconds: 180);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
@@ -82,7 +84,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(2, hosts.Count);
-        Assert.True(load.Requests > 20, "the load did not run");
+        Assert.True(load.Acknowledged.Count(at => at < killedAt) >= Acknowledged, "the load did not run before the kill");
+        Assert.True(load.Acknowledged.Count(at => at > killedAt) >= Acknowledged, "the load did not carry on after the kill");
         Assert.True(errors.Count == 0 || errors[^1].At - errors[0].At < MaxErrorWindow, "errors were not confined to a short window");
         Assert.All(errors, e => Assert.True(e.At >= killedAt, $"an error before the kill: {e.What}"));
         await AssertEveryAcknowledgedWriteIsDurable(load);
@@ -149,6 +152,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public ConcurrentDictionary<Guid, LoadUser> Users { get; } = new();
         public ConcurrentBag<(TimeSpan At, string What)> Errors { get; } = [];
+        public ConcurrentBag<TimeSpan> Acknowledged { get; } = [];
         public int Requests => _requests;
 
         public async Task Run(int worker, CancellationToken stop)
@@ -200,6 +204,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                 var response = await send();
                 if (response.IsSuccessStatusCode)
                 {
+                    Acknowledged.Add(Clock.Elapsed);
                     return response;
                 }
 
