@@ -1,3 +1,4 @@
+using Api.Tokens;
 using Hosting;
 using Hosting.Configuration;
 
@@ -26,12 +27,24 @@ public static class ApiHost
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
-        builder.AddFrontEnd(settings, deployment, embeddedSilo);
+        var tokenSettings = TokenSettings.From(builder.Configuration, embedded: embeddedSilo is not null, signs: settings.ServesAuth);
+        builder.AddFrontEnd(settings, tokenSettings, deployment, embeddedSilo);
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
+        LogTokenSigning(app, tokenSettings);
         app.UseFrontEnd();
         app.MapFrontEnd(settings, deployment, embeddedSilo);
         return app;
+    }
+
+    private static void LogTokenSigning(WebApplication app, TokenSettings tokens)
+    {
+        app.Logger.LogInformation(
+            "Access tokens: {Algorithm}; introspection clients: {Clients}", tokens.Algorithm, tokens.IntrospectionClients.Count);
+        if (tokens.KeyEncryptionKeyGenerated)
+        {
+            app.Logger.LogWarning("JWT_KEY_ENCRYPTION_KEY is not set: the in-memory key ring is sealed with a random per-process key");
+        }
     }
 
     private static void LogStart(WebApplication app, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)

@@ -1,5 +1,6 @@
 using Api.Auth;
 using Api.Http;
+using Api.Tokens;
 using Api.Users;
 using Hosting;
 using Hosting.Configuration;
@@ -32,9 +33,11 @@ public static class FrontEndPipeline
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireHost($"*:{settings.AuthPort}");
+                discovery.RequireHost($"*:{settings.AuthPort}");
             }
         }
 

@@ -1,6 +1,7 @@
 using Api.Auth;
 using Api.Http;
 using Api.Security;
+using Api.Tokens;
 using Api.Users;
 using Hosting;
 using Hosting.Configuration;
@@ -13,7 +14,8 @@ namespace Api.Hosting;
 /// <summary>What a front end adds to its host: Kestrel's limits and ports, the cluster, and its services.</summary>
 public static class FrontEndServices
 {
-    public static WebApplicationBuilder AddFrontEnd(this WebApplicationBuilder builder, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
+    public static WebApplicationBuilder AddFrontEnd(
+        this WebApplicationBuilder builder, ApiSettings settings, TokenSettings tokenSettings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
     {
         var embedded = embeddedSilo is not null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -49,6 +51,7 @@ public static class FrontEndServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton<PasswordHasher>();
+        services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
         if (deployment.RedisConnection is { } redis)
@@ -88,6 +91,9 @@ public static class FrontEndServices
                 o.TokenValidationParameters = tokens.ValidationParameters;
                 o.Events = new JwtBearerEvents
                 {
+                    // Keys first: a ring that is due is fetched before the token is checked against it.
+                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
+                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
                     OnTokenValidated = LiveSessionCheck.OnTokenValidated,
                     OnChallenge = async context =>
                     {

@@ -199,7 +199,11 @@ public sealed partial class ComposeTests
         // a container advertises its own address, processes on one host name theirs; without the proxy no
         // address is a trusted proxy.
         var located = new HashSet<string> { "REDIS_HOST", "REDIS_PORT", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_DB", "KAFKA_BROKER" };
-        var secrets = new HashSet<string> { "REDIS_PASSWORD", "POSTGRES_PASSWORD", "JWT_SECRET", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD", "ADMIN_EMAIL", "ADMIN_PASSWORD" };
+        var secrets = new HashSet<string>
+        {
+            "REDIS_PASSWORD", "POSTGRES_PASSWORD", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_KEY_ENCRYPTION_KEY", "INTROSPECTION_CLIENTS",
+            "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD", "ADMIN_EMAIL", "ADMIN_PASSWORD",
+        };
         var composeOnly = new HashSet<string> { "TRUSTED_PROXIES" };
         var scriptOnly = new HashSet<string> { "ADVERTISED_IP" };
         var fromScript = ScriptEnvironment(service);
