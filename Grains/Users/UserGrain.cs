@@ -1,5 +1,7 @@
+using Grains.Interfaces.Account;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
+using Grains.Users.Account;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
@@ -7,7 +9,7 @@ using Orleans.Streams;
 
 namespace Grains.Users;
 
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
     IChangeFeed changes,
@@ -67,6 +69,12 @@ public sealed class UserGrain(
                 UpdatedAt = now,
                 Version = 1,
             };
+            if (command.VerificationTokenHash is { } verification)
+            {
+                user.State.Account.Verification = new MailToken(verification, now + VerificationLifetime, email);
+                user.State.Account.LastVerificationIssuedAt = now;
+            }
+
             Record(UserEvent.Created);
             await WriteWithOutbox();
         }
@@ -119,6 +127,21 @@ public sealed class UserGrain(
             state.Permissions = permissions ?? state.Permissions;
             state.UpdatedAt = time.GetUtcNow();
             state.Version++;
+            if (emailChanges || command.PasswordHash is not null)
+            {
+                // A token mailed before the change must not outlive it (SPEC §9).
+                state.Account.RevokeMailTokens();
+            }
+
+            if (emailChanges)
+            {
+                state.Account.EmailVerified = false;
+                state.Account.LastVerificationIssuedAt = command.VerificationTokenHash is null ? null : state.UpdatedAt;
+                state.Account.Verification = command.VerificationTokenHash is { } verification
+                    ? new MailToken(verification, state.UpdatedAt + VerificationLifetime, newEmail)
+                    : null;
+            }
+
             if (profileChanges || (command.PasswordHash is null && !permissionsChange))
             {
                 Record(UserEvent.Updated);
@@ -256,7 +279,7 @@ public sealed class UserGrain(
             s.UpdatedAt,
             // An array, not a collection expression: the state is stored as JSON with type names, and the
             // compiler's own read-only list type cannot be read back.
-            new UserEventData(s.Name, s.Email, s.Permissions.ToArray())));
+            new UserEventData(s.Name, s.Email, s.Permissions.ToArray(), s.Account.EmailVerified, s.Account.TotpEnabled)));
     }
 
     /// <summary>
@@ -352,7 +375,7 @@ public sealed class UserGrain(
     private UserView View()
     {
         var s = user.State;
-        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version);
+        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version, s.Account.EmailVerified, s.Account.TotpEnabled);
     }
 
     private static UserState Snapshot(UserState s) => new()
@@ -366,5 +389,6 @@ public sealed class UserGrain(
         Version = s.Version,
         DeactivatedAt = s.DeactivatedAt,
         Outbox = [.. s.Outbox],
+        Account = s.Account.Copy(),
     };
 }
