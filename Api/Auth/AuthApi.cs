@@ -52,7 +52,7 @@ public static class AuthApi
         return api;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaChallengeResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest body, AuthService auth, HttpContext http)
     {
         // The registration syntax: an address that could not have been registered (a NUL in it, say)
@@ -78,6 +78,8 @@ public static class AuthApi
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),
+            LoginStatus.MfaRequired => NoStore(http, outcome.Challenge!),
+            LoginStatus.EmailNotVerified => ApiProblems.EmailNotVerified(),
             LoginStatus.Throttled => ApiProblems.Throttled(http, outcome.RetryAfter),
             _ => ApiProblems.InvalidCredentials(),
         };
@@ -130,7 +132,7 @@ public static class AuthApi
         return TypedResults.Ok(body.Token.Length > MaxTokenLength ? IntrospectionResponse.Inactive : await auth.Introspect(body.Token));
     }
 
-    private static Ok<TokenResponse> NoStore(HttpContext http, TokenResponse tokens)
+    internal static Ok<T> NoStore<T>(HttpContext http, T tokens)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";

@@ -1,4 +1,6 @@
+using Api.Account;
 using Api.Hosting;
+using Grains.Interfaces.Account;
 using Api.Security;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
@@ -10,9 +12,14 @@ public enum LoginStatus
     Succeeded,
     InvalidCredentials,
     Throttled,
+    /// <summary>The password was right and a second factor is on: the answer is a ticket for /auth/login/mfa.</summary>
+    MfaRequired,
+    /// <summary>The password was right but REQUIRE_VERIFIED_EMAIL is set and the address is not verified.</summary>
+    EmailNotVerified,
 }
 
-public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default);
+public sealed record LoginOutcome(
+    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null);
 
 /// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
 public sealed class AuthService(
@@ -63,6 +70,28 @@ public sealed class AuthService(
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
+        if (settings.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            metrics.Login("email_not_verified");
+            logger.LogInformation("Login refused for user {UserId} from {Ip}: email not verified", user.Id, ipAddress);
+            return new LoginOutcome(LoginStatus.EmailNotVerified);
+        }
+
+        if (user.MfaEnabled)
+        {
+            var ticket = AccountTokens.Create(user.Id);
+            await grains.GetGrain<IUserAccountGrain>(user.Id).IssueMfaTicket(AccountTokens.Hash(ticket));
+            metrics.Login("mfa_required");
+            logger.LogInformation("Password accepted for user {UserId} from {Ip}; waiting for the second factor", user.Id, ipAddress);
+            return new LoginOutcome(LoginStatus.MfaRequired, Challenge: new MfaChallengeResponse(true, ticket, (int)AccountLifetimes.MfaTicket.TotalSeconds));
+        }
+
+        return new LoginOutcome(LoginStatus.Succeeded, await OpenSession(user, userAgent, ipAddress));
+    }
+
+    /// <summary>Starts a session for a user whose credentials (and second factor, if on) were accepted.</summary>
+    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress)
+    {
         var sessionId = Guid.NewGuid();
         var refreshToken = RefreshTokens.Create(sessionId);
         var started = await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(
@@ -79,7 +108,7 @@ public sealed class AuthService(
 
         metrics.Login("succeeded");
         logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
-        return new LoginOutcome(LoginStatus.Succeeded, Tokens(user, sessionId, refreshToken));
+        return Tokens(user, sessionId, refreshToken);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
+using Api.Account;
 using Api.Auth;
 using Api.Http;
+using Api.Mail;
 using Api.Security;
 using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -33,6 +35,7 @@ public static class ApiHost
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
+        var mail = MailSettings.From(builder.Configuration);
         var embedded = deployment.RedisConnection is null;
         if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
         {
@@ -89,6 +92,7 @@ public static class ApiHost
 
         services.AddSingleton<AuthService>();
         services.AddSingleton<UserService>();
+        services.AddAccountLifecycle(mail);
         if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
         {
             services.AddHostedService<AdminBootstrap>();
@@ -105,6 +109,7 @@ public static class ApiHost
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));
+            o.AddPolicy(ClientRateLimit.MailPolicy, http => ClientRateLimit.For(http, settings.MailRequestsPerHour, TimeSpan.FromHours(1)));
             o.OnRejected = ClientRateLimit.Reject;
         });
         services.AddOpenApi();
@@ -130,6 +135,10 @@ public static class ApiHost
 
         var app = builder.Build();
         LogStart(app, settings, deployment, embedded);
+        if (mail.Host is null)
+        {
+            app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
+        }
 
         app.UseSecurityHeaders();
         app.UseConnectionCloseForOversizedBodies();
@@ -147,18 +156,22 @@ public static class ApiHost
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var account = app.MapAccountAuthApi();
             if (restrictByPort)
             {
                 auth.RequireHost($"*:{settings.AuthPort}");
+                account.RequireHost($"*:{settings.AuthPort}");
             }
         }
 
         if (settings.ServesUsers)
         {
             var users = app.MapUsersApi();
+            var account = app.MapAccountUsersApi();
             if (restrictByPort)
             {
                 users.RequireHost($"*:{settings.UserPort}");
+                account.RequireHost($"*:{settings.UserPort}");
             }
         }
 

@@ -8,10 +8,6 @@ namespace Grains.Users;
 /// <summary>The account lifecycle of a user (SPEC §9): mailed tokens, password reset, TOTP.</summary>
 public sealed partial class UserGrain : IUserAccountGrain
 {
-    public static readonly TimeSpan VerificationLifetime = TimeSpan.FromHours(24);
-    public static readonly TimeSpan ResetLifetime = TimeSpan.FromMinutes(30);
-    public static readonly TimeSpan MfaTicketLifetime = TimeSpan.FromMinutes(5);
-
     /// <summary>Reset mails one account may cause per <see cref="ResetWindow"/>: enough for a lost mail, too few to flood an inbox.</summary>
     public const int ResetsPerWindow = 3;
     public static readonly TimeSpan ResetWindow = TimeSpan.FromHours(1);
@@ -40,7 +36,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             return new MailTokenIssue(null, RetryAfter: last + VerificationResendInterval - now);
         }
 
-        Account.Verification = new MailToken(tokenHash, now + VerificationLifetime, user.State.Email);
+        Account.Verification = new MailToken(tokenHash, now + AccountLifetimes.Verification, user.State.Email);
         Account.LastVerificationIssuedAt = now;
         await user.WriteStateAsync();
         return new MailTokenIssue(user.State.Email, user.State.Name);
@@ -81,7 +77,7 @@ public sealed partial class UserGrain : IUserAccountGrain
         }
 
         Account.ResetRequests.Add(now);
-        Account.Reset = new MailToken(tokenHash, now + ResetLifetime, user.State.Email);
+        Account.Reset = new MailToken(tokenHash, now + AccountLifetimes.Reset, user.State.Email);
         await user.WriteStateAsync();
         return new MailTokenIssue(user.State.Email, user.State.Name);
     }
@@ -186,7 +182,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             _mfaTickets.Remove(stale);
         }
 
-        _mfaTickets[ticketHash] = now + MfaTicketLifetime;
+        _mfaTickets[ticketHash] = now + AccountLifetimes.MfaTicket;
         return Task.CompletedTask;
     }
 

@@ -71,7 +71,7 @@ public sealed partial class UserGrain(
             };
             if (command.VerificationTokenHash is { } verification)
             {
-                user.State.Account.Verification = new MailToken(verification, now + VerificationLifetime, email);
+                user.State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
                 user.State.Account.LastVerificationIssuedAt = now;
             }
 
@@ -138,7 +138,7 @@ public sealed partial class UserGrain(
                 state.Account.EmailVerified = false;
                 state.Account.LastVerificationIssuedAt = command.VerificationTokenHash is null ? null : state.UpdatedAt;
                 state.Account.Verification = command.VerificationTokenHash is { } verification
-                    ? new MailToken(verification, state.UpdatedAt + VerificationLifetime, newEmail)
+                    ? new MailToken(verification, state.UpdatedAt + AccountLifetimes.Verification, newEmail)
                     : null;
             }
 
