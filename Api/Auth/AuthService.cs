@@ -1,5 +1,6 @@
 using Api.Account;
 using Api.Hosting;
+using Api.Mail;
 using Grains.Interfaces.Account;
 using Api.Security;
 using Grains.Interfaces.Sessions;
@@ -29,6 +30,7 @@ public sealed class AuthService(
     ApiSettings settings,
     AuthMetrics metrics,
     FrontEndCache cache,
+    AccountMails mails,
     ILogger<AuthService> logger)
 {
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
@@ -74,6 +76,15 @@ public sealed class AuthService(
         {
             metrics.Login("email_not_verified");
             logger.LogInformation("Login refused for user {UserId} from {Ip}: email not verified", user.Id, ipAddress);
+
+            // The only way back for a user whose mail was lost (resend needs a session they cannot get):
+            // a fresh link, at most one a minute, as the grain decides.
+            var verification = AccountTokens.Create(user.Id);
+            if (await grains.GetGrain<IUserAccountGrain>(user.Id).IssueEmailVerification(AccountTokens.Hash(verification)) is { Email: { } to } issue)
+            {
+                mails.Verification(to, issue.Name ?? "", verification);
+            }
+
             return new LoginOutcome(LoginStatus.EmailNotVerified);
         }
 

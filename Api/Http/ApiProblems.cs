@@ -32,7 +32,7 @@ public static class ApiProblems
         Problem(StatusCodes.Status400BadRequest, "password_mismatch", "currentPassword does not match.");
 
     public static ProblemHttpResult EmailNotVerified() =>
-        Problem(StatusCodes.Status403Forbidden, "email_not_verified", "Verify your email address first: follow the link in the mail (POST /user/verify-email/resend sends another).");
+        Problem(StatusCodes.Status403Forbidden, "email_not_verified", "Verify your email address first: follow the link in the mail (a new one is sent at most once a minute).");
 
     public static ProblemHttpResult TokenGone() =>
         Problem(StatusCodes.Status410Gone, "token_gone", "The token is unknown, used, expired or superseded; ask for a new mail.");

@@ -2,7 +2,8 @@ namespace Grains.Interfaces.Users;
 
 /// <summary>
 /// Registers a user. The password arrives already hashed: hashing runs in the front end tier; so does the
-/// verification token, of which only the hash travels.
+/// verification token, of which only the hash travels. <see cref="EmailVerified"/> is for an address the
+/// operator configured (the first admin), which no mail needs to prove.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CreateUser(
@@ -10,7 +11,8 @@ public sealed record CreateUser(
     [property: Id(1)] string Email,
     [property: Id(2)] string PasswordHash,
     [property: Id(3)] IReadOnlyList<string> Permissions,
-    [property: Id(4)] string? VerificationTokenHash = null);
+    [property: Id(4)] string? VerificationTokenHash = null,
+    [property: Id(5)] bool EmailVerified = false);
 
 /// <summary>
 /// A partial update: null members are left as they are. When the password changes, every session

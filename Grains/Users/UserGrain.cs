@@ -69,6 +69,7 @@ public sealed partial class UserGrain(
                 UpdatedAt = now,
                 Version = 1,
             };
+            user.State.Account.EmailVerified = command.EmailVerified;
             if (command.VerificationTokenHash is { } verification)
             {
                 user.State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
