@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs PostgreSQL, Redis and Chromium from Debian when they are missing, starts
+# The test command: installs PostgreSQL, Redis, Chromium and aiosmtpd from Debian when they are missing, starts
 # throwaway instances on free loopback ports in a temp dir, runs every test, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/services.sh
 
-# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka.
-ensure_packages chromium kcat
+# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
+# aiosmtpd is the SMTP server the account tests mail through; oathtool is the README's authenticator.
+ensure_packages chromium kcat python3-aiosmtpd oathtool
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"
