@@ -109,6 +109,19 @@ public sealed class TotpTests(AccountFixture api)
     }
 
     [Fact]
+    public async Task A_password_reset_leaves_the_second_factor_on()
+    {
+        var user = await api.SignUp();
+        var (_, codes) = await api.EnableTotp(user);
+        await api.Forgot(user.Email);
+        var token = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Reset(token, "a brand new passphrase")).StatusCode);
+
+        var ticket = await api.MfaTicket(user with { Password = "a brand new passphrase" });
+        Assert.Equal(HttpStatusCode.OK, (await api.LoginMfa(ticket, codes[0])).StatusCode);
+    }
+
+    [Fact]
     public async Task An_admin_can_reset_a_users_second_factor_and_nobody_else_can()
     {
         var user = await api.SignUp();
