@@ -1,7 +1,7 @@
 using MailKit.Security;
 using MimeKit;
-using Silo.Configuration;
-using static Silo.Configuration.Setting;
+using Hosting.Configuration;
+using static Hosting.Configuration.Setting;
 
 namespace Api.Mail;
 
