@@ -56,6 +56,22 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Parallel_resets_with_one_token_let_exactly_one_through()
+    {
+        var user = await api.SignUp();
+        await api.Forgot(user.Email);
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+
+        // Each request hashes its new password first, so all of them reach the grain at about the same time.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => api.Reset(token, $"parallel passphrase {i}")));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.NoContent);
+        Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Gone));
+        var winner = Array.FindIndex(answers, a => a.StatusCode == HttpStatusCode.NoContent);
+        Assert.Equal(HttpStatusCode.OK, (await api.Auth.Login(user.Email, $"parallel passphrase {winner}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_newer_reset_mail_supersedes_the_older_and_a_password_change_kills_the_newer()
     {
         var user = await api.SignUp();

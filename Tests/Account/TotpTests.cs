@@ -70,6 +70,23 @@ public sealed class TotpTests(AccountFixture api)
     }
 
     [Fact]
+    public async Task One_recovery_code_sent_in_parallel_logs_in_exactly_once()
+    {
+        var user = await api.SignUp();
+        var (_, codes) = await api.EnableTotp(user);
+        var tickets = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            tickets.Add(await api.MfaTicket(user));
+        }
+
+        var answers = await Task.WhenAll(tickets.Select(t => api.LoginMfa(t, codes[7])));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(3, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
     public async Task Second_factor_guesses_are_throttled_like_passwords_even_for_the_right_code()
     {
         var user = await api.SignUp();
