@@ -13,14 +13,14 @@ public sealed class AccountLeakTests(AccountFixture api)
     public async Task Tokens_codes_secrets_and_passwords_of_the_account_flows_stay_out_of_the_logs()
     {
         var user = await api.SignUp();
-        var verification = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email));
+        var verification = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Verification));
         Assert.Equal(HttpStatusCode.OK, (await api.VerifyEmail(verification)).StatusCode);
         var (secret, codes) = await api.EnableTotp(user);
         var ticket = await api.MfaTicket(user);
         var login = await api.LoginMfa(ticket, codes[0]);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         await api.Forgot(user.Email);
-        var reset = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        var reset = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset));
         const string newPassword = "leak test passphrase";
         Assert.Equal(HttpStatusCode.NoContent, (await api.Reset(reset, newPassword)).StatusCode);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Tests.Http;
+using Tests.Infrastructure;
 
 namespace Tests.Account;
 
@@ -16,11 +17,11 @@ public sealed class EmailVerificationTests(AccountFixture api)
         Assert.False((await created.Json()).GetProperty("emailVerified").GetBoolean());
         await (await api.StrictAuth.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.Forbidden, "email_not_verified");
 
-        var mail = await api.Mail.WaitForMail(email);
+        var mail = await api.Mail.WaitForMail(email, MailCatcher.Verification);
         Assert.Equal("accounts@example.test", mail.From.Mailboxes.Single().Address);
         Assert.Contains($"{AccountFixture.PublicBaseUrl}/verify-email?token=", mail.TextBody);
         Assert.Contains($"{AccountFixture.PublicBaseUrl}/verify-email?token=", mail.HtmlBody);
-        var token = Tests.Infrastructure.MailCatcher.TokenIn(mail);
+        var token = MailCatcher.TokenIn(mail);
 
         var verified = await api.VerifyEmail(token);
         Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
@@ -33,7 +34,7 @@ public sealed class EmailVerificationTests(AccountFixture api)
     public async Task An_email_change_unverifies_kills_the_old_link_mails_the_new_address_and_tells_the_old_one()
     {
         var user = await api.SignUp();
-        var oldToken = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email));
+        var oldToken = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Verification));
         var newEmail = ApiCalls.UniqueEmail();
 
         var changed = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = newEmail, currentPassword = user.Password }, user.AccessToken);
@@ -41,10 +42,10 @@ public sealed class EmailVerificationTests(AccountFixture api)
         Assert.False((await changed.Json()).GetProperty("emailVerified").GetBoolean());
 
         await (await api.VerifyEmail(oldToken)).AssertProblem(HttpStatusCode.Gone, "token_gone");
-        var notice = await api.Mail.WaitForMail(user.Email, count: 2);
+        var notice = await api.Mail.WaitForMail(user.Email, MailCatcher.EmailChanged);
         Assert.Contains(newEmail, notice.TextBody);
         Assert.DoesNotContain("token=", notice.TextBody);
-        var newToken = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(newEmail));
+        var newToken = MailCatcher.TokenIn(await api.Mail.WaitForMail(newEmail, MailCatcher.Verification));
         Assert.Equal(HttpStatusCode.OK, (await api.VerifyEmail(newToken)).StatusCode);
     }
 
@@ -52,7 +53,7 @@ public sealed class EmailVerificationTests(AccountFixture api)
     public async Task A_verified_address_is_unverified_again_by_a_change_and_a_password_change_kills_a_pending_link()
     {
         var user = await api.SignUp();
-        var token = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email));
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Verification));
 
         var changed = await api.Users.Send(
             HttpMethod.Put, $"/user/update/{user.UserId}", new { password = "a brand new passphrase", currentPassword = user.Password }, user.AccessToken);
@@ -76,7 +77,7 @@ public sealed class EmailVerificationTests(AccountFixture api)
             await api.Mail.Resume();
         }
 
-        var token = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(email, seconds: 60));
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(email, MailCatcher.Verification, seconds: 60));
         Assert.Equal(HttpStatusCode.OK, (await api.VerifyEmail(token)).StatusCode);
     }
 
@@ -84,7 +85,7 @@ public sealed class EmailVerificationTests(AccountFixture api)
     public async Task Resend_needs_a_session_and_is_limited_to_one_link_a_minute()
     {
         var user = await api.SignUp();
-        var first = Tests.Infrastructure.MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email));
+        var first = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Verification));
 
         // Registration just issued a link: a resend within the minute is refused.
         var tooSoon = await api.Users.Send(HttpMethod.Post, "/user/verify-email/resend", token: user.AccessToken);

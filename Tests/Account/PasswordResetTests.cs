@@ -16,8 +16,8 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
         var known = await api.SignUp();
         var unknown = ApiCalls.UniqueEmail();
 
-        var (knownAnswer, knownTime) = await Timed(() => api.Forgot(known.Email.ToUpperInvariant()));
-        var (unknownAnswer, unknownTime) = await Timed(() => api.Forgot(unknown));
+        var (knownAnswer, _) = await Timed(() => api.Forgot(known.Email.ToUpperInvariant()));
+        var (unknownAnswer, _) = await Timed(() => api.Forgot(unknown));
 
         foreach (var answer in new[] { knownAnswer, unknownAnswer })
         {
@@ -27,9 +27,17 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
         Assert.Equal(await knownAnswer.Content.ReadAsStringAsync(), await unknownAnswer.Content.ReadAsStringAsync());
         Assert.Equal(HeaderNames(knownAnswer), HeaderNames(unknownAnswer));
         // The answer is given before the address is looked up, so its time cannot depend on it; shown, not asserted.
-        output.WriteLine($"known {knownTime.TotalMilliseconds:F1} ms, unknown {unknownTime.TotalMilliseconds:F1} ms");
+        var knownTimes = new List<double>();
+        var unknownTimes = new List<double>();
+        for (var i = 0; i < 15; i++)
+        {
+            knownTimes.Add((await Timed(() => api.Forgot(known.Email))).Item2.TotalMilliseconds);
+            unknownTimes.Add((await Timed(() => api.Forgot(ApiCalls.UniqueEmail()))).Item2.TotalMilliseconds);
+        }
 
-        var mail = await api.Mail.WaitForMail(known.Email, count: 2);
+        output.WriteLine($"median of 15 alternating answers: known {Median(knownTimes):F2} ms, unknown {Median(unknownTimes):F2} ms");
+
+        var mail = await api.Mail.WaitForMail(known.Email, MailCatcher.Reset);
         Assert.Equal("Reset your password", mail.Subject);
         Assert.Contains($"{AccountFixture.PublicBaseUrl}/reset-password?token=", mail.TextBody);
         Assert.Empty(api.Mail.MailsTo(unknown));
@@ -44,7 +52,7 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
         Assert.Equal(HttpStatusCode.OK, (await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken)).StatusCode);
 
         await api.Forgot(user.Email);
-        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset));
         Assert.Equal(HttpStatusCode.NoContent, (await api.Reset(token, "a brand new passphrase")).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: user.AccessToken)).StatusCode);
@@ -60,7 +68,7 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
     {
         var user = await api.SignUp();
         await api.Forgot(user.Email);
-        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset));
 
         // Each request hashes its new password first, so all of them reach the grain at about the same time.
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => api.Reset(token, $"parallel passphrase {i}")));
@@ -76,9 +84,9 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
     {
         var user = await api.SignUp();
         await api.Forgot(user.Email);
-        var older = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        var older = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset));
         await api.Forgot(user.Email);
-        var newer = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 3));
+        var newer = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset, count: 2));
 
         await (await api.Reset(older, "a brand new passphrase")).AssertProblem(HttpStatusCode.Gone, "token_gone");
         var changed = await api.Users.Send(
@@ -97,13 +105,12 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
             Assert.Equal(HttpStatusCode.Accepted, (await api.Forgot(user.Email)).StatusCode);
         }
 
-        // Requests are handled in order: once a later request's mail is in, the earlier five are all handled.
+        // Requests are handled in order, and their mails sent in order by this front end: once a later request's
+        // mail is in, the earlier five are all handled.
         var marker = await api.SignUp();
         await api.Forgot(marker.Email);
-        await api.Mail.WaitForMail(marker.Email, count: 2);
-        await Poll.Until(() => Task.FromResult(api.Mail.MailsTo(user.Email).Count), n => n >= 4, seconds: 10);
-
-        Assert.Equal(1 + 3, api.Mail.MailsTo(user.Email).Count); // the verification mail and three reset mails
+        await api.Mail.WaitForMail(marker.Email, MailCatcher.Reset);
+        Assert.Equal(3, api.Mail.MailsTo(user.Email, MailCatcher.Reset).Count);
     }
 
     [Fact]
@@ -125,7 +132,7 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
     {
         var user = await api.SignUp();
         await api.Forgot(user.Email);
-        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, count: 2));
+        var token = MailCatcher.TokenIn(await api.Mail.WaitForMail(user.Email, MailCatcher.Reset));
 
         await (await api.Reset(token, "short")).AssertProblem(HttpStatusCode.BadRequest);
         await (await api.Reset("", "a brand new passphrase")).AssertProblem(HttpStatusCode.BadRequest);
@@ -143,6 +150,8 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
         var answer = await call();
         return (answer, watch.Elapsed);
     }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string HeaderNames(HttpResponseMessage answer) =>
         string.Join(",", answer.Headers.Concat(answer.Content.Headers).Select(h => h.Key).Where(h => h != "Date").Order());

@@ -11,6 +11,12 @@ namespace Tests.Infrastructure;
 /// </summary>
 public sealed partial class MailCatcher : IAsyncDisposable
 {
+    // The subjects of the account mails. Mails from different front ends (registration on the User API, reset on
+    // the Auth API) arrive in no set order, so tests pick them by subject.
+    public const string Verification = "Confirm your email address";
+    public const string Reset = "Reset your password";
+    public const string EmailChanged = "Your email address was changed";
+
     private const string Python = "/usr/bin/python3";
     private readonly string _directory = Directory.CreateTempSubdirectory("mail-catcher-").FullName;
     private Process? _process;
@@ -54,18 +60,19 @@ public sealed partial class MailCatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Every message received so far for the address.</summary>
-    public IReadOnlyList<MimeMessage> MailsTo(string address) =>
+    /// <summary>Every message received so far for the address (with the subject, when one is given), in the order received.</summary>
+    public IReadOnlyList<MimeMessage> MailsTo(string address, string? subject = null) =>
         [.. Directory.GetFiles(_directory, "*.eml")
             .Order()
             .Select(file => MimeMessage.Load(file))
-            .Where(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)))];
+            .Where(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)))
+            .Where(m => subject is null || m.Subject == subject)];
 
-    /// <summary>Waits until <paramref name="count"/> messages for the address have arrived, and returns the newest.</summary>
-    public async Task<MimeMessage> WaitForMail(string address, int count = 1, int seconds = 30)
+    /// <summary>Waits until <paramref name="count"/> messages with the subject have arrived for the address, and returns the last of them.</summary>
+    public async Task<MimeMessage> WaitForMail(string address, string subject, int count = 1, int seconds = 30)
     {
-        var mails = await Poll.Until(() => Task.FromResult(MailsTo(address)), m => m.Count >= count, seconds);
-        Assert.True(mails.Count >= count, $"expected {count} mail(s) to {address} within {seconds} s, got {mails.Count}");
+        var mails = await Poll.Until(() => Task.FromResult(MailsTo(address, subject)), m => m.Count >= count, seconds);
+        Assert.True(mails.Count >= count, $"expected {count} mail(s) \"{subject}\" to {address} within {seconds} s, got {mails.Count}");
         return mails[count - 1];
     }
 
