@@ -6,8 +6,10 @@ cd "$(dirname "$0")"
 source scripts/services.sh
 
 # Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
-# aiosmtpd is the SMTP server the account tests mail through; oathtool is the README's authenticator.
-ensure_packages chromium kcat python3-aiosmtpd oathtool
+# Node runs the jose interop check, whose npm packages come from its lock file; aiosmtpd is the SMTP server
+# the account tests mail through; oathtool is the README's authenticator.
+ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
+npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -55,12 +55,20 @@ service_env() {
       echo "API_ROLE=auth"
       echo "AUTH_PORT=3001"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
+      echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
+      echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"
+      echo "JWT_KEY_ENCRYPTION_KEY=${JWT_KEY_ENCRYPTION_KEY:-$(cat "$state/jwt.kek" 2>/dev/null || echo unset)}"
+      echo "JWT_KEY_ROTATION=${JWT_KEY_ROTATION:-}"
+      echo "JWT_KEY_PUBLISH_AHEAD=${JWT_KEY_PUBLISH_AHEAD:-}"
+      echo "INTROSPECTION_CLIENTS=${INTROSPECTION_CLIENTS:-}"
       ;;
     user-api)
       cluster_env; mail_env
       echo "API_ROLE=user"
       echo "USER_PORT=3002"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
+      echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
+      echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"
       echo "ADMIN_EMAIL=${ADMIN_EMAIL:-}"
       echo "ADMIN_PASSWORD=${ADMIN_PASSWORD:-}"
       ;;
@@ -100,6 +108,7 @@ up() {
   chmod 755 "$state"
   head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/postgres.password"
   head -c 48 /dev/urandom | base64 | tr -d '/+=' > "$state/jwt.secret"
+  head -c 32 /dev/urandom | base64 > "$state/jwt.kek"
   head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$state/dashboard.password"
   echo "building (Release)"
   dotnet build "$root/Silo/Silo.csproj" -c Release -v quiet -nologo >/dev/null

@@ -3,6 +3,7 @@ using Api.Auth;
 using Api.Http;
 using Api.Mail;
 using Api.Security;
+using Api.Tokens;
 using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
@@ -36,6 +37,7 @@ public static class ApiHost
         var settings = ApiSettings.From(builder.Configuration, deployment);
         var mail = MailSettings.From(builder.Configuration);
         var embedded = embeddedSilo is not null;
+        var tokenSettings = TokenSettings.From(builder.Configuration, embedded, signs: settings.ServesAuth);
         if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
         {
             throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
@@ -80,6 +82,7 @@ public static class ApiHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton<PasswordHasher>();
+        services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
         if (deployment.RedisConnection is { } redis)
@@ -121,6 +124,9 @@ public static class ApiHost
                 o.TokenValidationParameters = tokens.ValidationParameters;
                 o.Events = new JwtBearerEvents
                 {
+                    // Keys first: a ring that is due is fetched before the token is checked against it.
+                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
+                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
                     OnTokenValidated = LiveSessionCheck.OnTokenValidated,
                     OnChallenge = async context =>
                     {
@@ -134,6 +140,7 @@ public static class ApiHost
 
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
+        LogTokenSigning(app, tokenSettings);
         if (mail.Host is null)
         {
             app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
@@ -156,10 +163,12 @@ public static class ApiHost
         {
             var auth = app.MapAuthApi();
             var account = app.MapAccountAuthApi();
+            var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireHost($"*:{settings.AuthPort}");
                 account.RequireHost($"*:{settings.AuthPort}");
+                discovery.RequireHost($"*:{settings.AuthPort}");
             }
         }
 
@@ -178,6 +187,16 @@ public static class ApiHost
         embeddedSilo?.Map(app, deployment);
 
         return app;
+    }
+
+    private static void LogTokenSigning(WebApplication app, TokenSettings tokens)
+    {
+        app.Logger.LogInformation(
+            "Access tokens: {Algorithm}; introspection clients: {Clients}", tokens.Algorithm, tokens.IntrospectionClients.Count);
+        if (tokens.KeyEncryptionKeyGenerated)
+        {
+            app.Logger.LogWarning("JWT_KEY_ENCRYPTION_KEY is not set: the in-memory key ring is sealed with a random per-process key");
+        }
     }
 
     private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)

@@ -90,7 +90,8 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
             {
                 "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/logout-all", "GET /auth/me",
                 "GET /auth/sessions", "DELETE /auth/sessions/{id}", "POST /auth/introspect", "POST /user/create",
-                "PUT /user/update/{id}", "GET /user/{id}", "DELETE /user/{id}", "GET /user",
+                "PUT /user/update/{id}", "GET /user/{id}", "DELETE /user/{id}", "GET /user", "POST /auth/revoke",
+                "GET /.well-known/jwks.json", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server",
             },
             routes);
         Assert.Equal(HttpStatusCode.OK, (await _auth.GetAsync("/scalar/v1")).StatusCode);

@@ -45,6 +45,14 @@ public sealed class FrontEndsFixture : IAsyncLifetime
         await WaitForAdmin();
     }
 
+    /// <summary>One more Auth API front end of this cluster, with settings of its own; stopped with the fixture.</summary>
+    public async Task<HttpClient> StartAuthFrontEnd(params (string Key, string? Value)[] settings)
+    {
+        var port = FreePort.Next();
+        _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", port.ToString())).With(settings), Logs));
+        return new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
     /// <summary>A plain cluster client beside the front ends, to look at what they stored and published; the caller stops it.</summary>
     public Task<IHost> StartClusterClient() => Hosts.StartClient(_cluster);
 

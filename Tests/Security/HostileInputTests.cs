@@ -143,6 +143,11 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
         {
             message.Headers.TryAddWithoutValidation("Authorization", r.Authorization.Replace(HostileRequest.ValidTokenPlaceholder, validToken));
         }
+        else if (r.Path == "/auth/introspect")
+        {
+            // An authenticated client, so the hostile body is what gets refused, not the missing credentials.
+            message.Headers.Authorization = ApiCalls.IntrospectionCredentials();
+        }
 
         foreach (var (name, value) in r.Headers)
         {

@@ -232,7 +232,7 @@ public sealed class TokenAttackTests(FrontEndsFixture api)
 
         foreach (var (attack, token) in Forgeries(user, sid))
         {
-            var answer = await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token });
+            var answer = await api.Auth.Introspect(token);
 
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             Assert.True(!(await answer.Json()).GetProperty("active").GetBoolean(), attack);
