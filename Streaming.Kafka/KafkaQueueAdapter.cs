@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using ErrorCode = Confluent.Kafka.ErrorCode;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -15,21 +16,30 @@ internal sealed class KafkaQueueAdapter : IQueueAdapter, IDisposable
     private readonly KafkaQueueMapper _mapper;
     private readonly KafkaMessageCodec _codec;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly KafkaPublishingStatus _status;
+    private readonly Action<int, PartitionProgress> _publishProgress;
+    private readonly ILogger _logger;
+    private readonly Lock _producerLock = new();
+    private IProducer<byte[], byte[]> _producer;
 
-    public KafkaQueueAdapter(string name, KafkaStreamOptions options, KafkaQueueMapper mapper, KafkaMessageCodec codec, ILoggerFactory loggerFactory)
+    public KafkaQueueAdapter(
+        string name,
+        KafkaStreamOptions options,
+        KafkaQueueMapper mapper,
+        KafkaMessageCodec codec,
+        KafkaPublishingStatus status,
+        Action<int, PartitionProgress> publishProgress,
+        ILoggerFactory loggerFactory)
     {
         Name = name;
         _options = options;
         _mapper = mapper;
         _codec = codec;
+        _status = status;
+        _publishProgress = publishProgress;
         _loggerFactory = loggerFactory;
-
-        var logger = loggerFactory.CreateLogger<KafkaQueueAdapter>();
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfigs.ForProducer(options, $"orleans-{name}-producer"))
-            .SetLogHandler((_, message) => KafkaLogging.Log(logger, message))
-            .SetErrorHandler((_, error) => KafkaLogging.Error(logger, error))
-            .Build();
+        _logger = loggerFactory.CreateLogger<KafkaQueueAdapter>();
+        _producer = BuildProducer();
     }
 
     public string Name { get; }
@@ -48,17 +58,30 @@ internal sealed class KafkaQueueAdapter : IQueueAdapter, IDisposable
         if (token is not null)
             throw new NotSupportedException("The Kafka stream provider assigns sequence tokens itself (Kafka offsets); publish without a token.");
 
+        // Fails at once while Kafka is known to be away: the publisher keeps its events and is not held up.
+        _status.ThrowIfOpen();
         var partition = new TopicPartition(_options.Topic, new Partition(_mapper.GetPartition(streamId)));
-        // All records go to one partition through one idempotent producer, so Kafka keeps them in this order.
-        var deliveries = events.Select(e => _producer.ProduceAsync(partition, _codec.Encode(streamId, e, requestContext))).ToList();
-        await Task.WhenAll(deliveries);
+        var producer = _producer;
+        try
+        {
+            // All records go to one partition through one idempotent producer, so Kafka keeps them in this order.
+            var deliveries = events.Select(e => producer.ProduceAsync(partition, _codec.Encode(streamId, e, requestContext))).ToList();
+            await Task.WhenAll(deliveries);
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            _status.Degraded(e.Error.Reason);
+            throw;
+        }
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
     {
         var partition = new TopicPartition(_options.Topic, new Partition(_mapper.GetPartition(queueId)));
         var config = KafkaClientConfigs.ForConsumer(_options, $"orleans-{Name}-{partition.Partition.Value}");
-        return new KafkaQueueAdapterReceiver(partition, config, _codec, _loggerFactory.CreateLogger<KafkaQueueAdapterReceiver>());
+        var deadLetters = new KafkaDeadLetters(() => _producer, _options.Topic, _logger);
+        return new KafkaQueueAdapterReceiver(partition, config, _codec, deadLetters, _status,
+            progress => _publishProgress(partition.Partition.Value, progress), _loggerFactory.CreateLogger<KafkaQueueAdapterReceiver>());
     }
 
     public void Dispose()
@@ -66,5 +89,40 @@ internal sealed class KafkaQueueAdapter : IQueueAdapter, IDisposable
         // Give records still in librdkafka's queue a chance to leave before the process goes away.
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
+    }
+
+    private IProducer<byte[], byte[]> BuildProducer() =>
+        new ProducerBuilder<byte[], byte[]>(KafkaClientConfigs.ForProducer(_options, $"orleans-{Name}-producer"))
+            .SetLogHandler((_, message) => KafkaLogging.Log(_logger, message))
+            .SetErrorHandler((_, error) => OnProducerError(error))
+            .Build();
+
+    private void OnProducerError(Error error)
+    {
+        KafkaLogging.Error(_logger, error);
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            // Open the breaker now rather than after the first publish has waited out its timeout.
+            _status.Degraded(error.Reason);
+        }
+        else if (error.IsFatal)
+        {
+            // A fatal error (e.g. the idempotent producer lost its sequence) leaves this producer unusable for good.
+            RebuildProducer();
+        }
+    }
+
+    private void RebuildProducer()
+    {
+        IProducer<byte[], byte[]> old;
+        lock (_producerLock)
+        {
+            old = _producer;
+            _producer = BuildProducer();
+        }
+
+        _logger.LogError("The Kafka producer hit a fatal error and was rebuilt; unacknowledged events are retried by their publishers");
+        // Disposing from librdkafka's own callback thread would deadlock.
+        _ = Task.Run(old.Dispose);
     }
 }

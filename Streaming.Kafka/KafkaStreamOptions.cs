@@ -24,13 +24,19 @@ public sealed class KafkaStreamOptions
     /// </summary>
     public string ConsumerGroupId { get; set; } = string.Empty;
 
-    /// <summary>Replication factor used when the provider creates the topic.</summary>
+    /// <summary>Replication factor used when the provider creates the topic (and its dead-letter topic).</summary>
     public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>
+    /// <c>min.insync.replicas</c> of a topic the provider creates; null leaves the broker's default. With acks=all,
+    /// a write then needs this many replicas, so it must not exceed <see cref="ReplicationFactor"/>.
+    /// </summary>
+    public short? MinInSyncReplicas { get; set; }
 
     /// <summary>Create <see cref="Topic"/> at start when it does not exist (needs the broker's CreateTopics permission).</summary>
     public bool CreateTopicIfMissing { get; set; } = true;
 
-    /// <summary>Time allowed for the start-up metadata and topic-creation calls.</summary>
+    /// <summary>Time allowed for one metadata or topic-creation call (they are retried in the background).</summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -24,7 +24,7 @@ public sealed class KafkaFrontEndsFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The mock brokers do not implement CreateTopics, so the topic exists before the provider looks.
-        Kafka.CreateTopic(Topic, Partitions);
+        Kafka.CreateStreamTopics(Topic, Partitions);
         var cluster = ExternalServices.ClusterSettings($"kafka-{Guid.NewGuid():N}").With(
             ("KAFKA_BROKER", Kafka.BootstrapServers),
             ("KAFKA_TOPIC", Topic),
