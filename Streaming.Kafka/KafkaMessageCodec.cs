@@ -7,7 +7,10 @@ using Orleans.Serialization;
 namespace Streaming.Kafka;
 
 /// <summary>Turns stream events into Kafka records and back, following <see cref="KafkaMessageFormat"/>.</summary>
-internal sealed class KafkaMessageCodec(Serializer serializer, ILogger<KafkaMessageCodec> logger)
+internal sealed class KafkaMessageCodec(
+    Serializer serializer,
+    Func<StreamId, object?, IEnumerable<KeyValuePair<string, byte[]>>>? recordHeaders,
+    ILogger<KafkaMessageCodec> logger)
 {
     private static readonly byte[] StringType = Encoding.UTF8.GetBytes(KafkaMessageFormat.StringPayload);
     private static readonly byte[] BytesType = Encoding.UTF8.GetBytes(KafkaMessageFormat.BytesPayload);
@@ -28,6 +31,11 @@ internal sealed class KafkaMessageCodec(Serializer serializer, ILogger<KafkaMess
             { KafkaMessageFormat.NamespaceHeader, streamId.Namespace.ToArray() },
             { KafkaMessageFormat.PayloadTypeHeader, type },
         };
+        foreach (var (name, bytes) in recordHeaders?.Invoke(streamId, @event) ?? [])
+        {
+            headers.Add(name, bytes);
+        }
+
         if (requestContext is { Count: > 0 })
         {
             headers.Add(KafkaMessageFormat.RequestContextHeader, serializer.SerializeToArray(requestContext));

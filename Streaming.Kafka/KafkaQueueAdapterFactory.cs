@@ -41,7 +41,7 @@ public sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposable
         _options = options;
         _loggerFactory = loggerFactory;
         _mapper = new KafkaQueueMapper(name, options.Partitions);
-        _codec = new KafkaMessageCodec(serializer, loggerFactory.CreateLogger<KafkaMessageCodec>());
+        _codec = new KafkaMessageCodec(serializer, options.RecordHeaders, loggerFactory.CreateLogger<KafkaMessageCodec>());
         Status = status ?? new KafkaPublishingStatus();
         // The simple cache releases events (-> MessagesDeliveredAsync -> commit) only once no cursor needs them.
         _cache = new SimpleQueueAdapterCache(cacheOptions, name, loggerFactory);

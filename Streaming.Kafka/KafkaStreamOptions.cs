@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Streaming.Kafka;
 
 /// <summary>
@@ -38,6 +40,12 @@ public sealed class KafkaStreamOptions
 
     /// <summary>Time allowed for one metadata or topic-creation call (they are retried in the background).</summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Extra headers for each record, from its stream and event (e.g. CloudEvents <c>ce_*</c> headers for outside
+    /// consumers). Must not throw; the provider's own headers are added besides.
+    /// </summary>
+    public Func<StreamId, object?, IEnumerable<KeyValuePair<string, byte[]>>>? RecordHeaders { get; set; }
 
     /// <summary>
     /// Extra librdkafka producer properties (e.g. security settings, <c>linger.ms</c>, <c>message.timeout.ms</c>).

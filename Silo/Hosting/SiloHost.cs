@@ -1,6 +1,8 @@
 using Grains;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Silo.Configuration;
 using Silo.Health;
+using Streaming.Kafka;
 
 namespace Silo.Hosting;
 
@@ -17,10 +19,11 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
         builder.Services.AddDependencyHealthChecks(settings);
-        builder.Services.AddMetrics(GrainMetrics.MeterName);
-        if (settings.KafkaBrokers is { } brokers)
+        builder.Services.AddMetrics(GrainMetrics.MeterName, KafkaStreamMetrics.MeterName);
+        if (settings.KafkaBrokers is not null)
         {
-            builder.Services.AddHealthChecks().AddCheck("kafka", new KafkaHealthCheck(brokers, settings.KafkaTopic), tags: [ServiceDefaults.ReadyTag]);
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("kafka",
+                sp => new KafkaHealthCheck(sp.GetRequiredKeyedService<KafkaPublishingStatus>(UserEventStream.Provider)), null, [ServiceDefaults.ReadyTag]));
         }
 
         var app = builder.Build();
