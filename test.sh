@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/services.sh
 
-# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka.
-ensure_packages chromium kcat
+# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
+# node and npm run the README's kafkajs consumer example (npm fetches kafkajs from the npm registry).
+ensure_packages chromium kcat nodejs npm
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -184,8 +184,10 @@ public sealed class UserEventsOnKafkaTests(KafkaFrontEndsFixture kafka, ITestOut
         {
             var clock = Stopwatch.StartNew();
             Assert.Equal(HttpStatusCode.OK, (await kafka.Auth.Login(email, Password)).StatusCode);
+            var login = clock.Elapsed.TotalMilliseconds;
             Assert.Equal(HttpStatusCode.OK, (await kafka.Users.Send(HttpMethod.Put, $"/user/update/{id}", new { name = $"Renamed {phase}" }, token)).StatusCode);
             timings.Add(clock.Elapsed.TotalMilliseconds);
+            output.WriteLine($"{phase}: login {login:F1} ms, login+update {timings[^1]:F1} ms");
         }
 
         return [.. timings.Order()];
