@@ -50,8 +50,9 @@ internal sealed class KafkaQueueAdapter : IQueueAdapter, IDisposable
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
     /// <summary>
-    /// Completes when Kafka acknowledged every event (acks=all). A failure (e.g. brokers unreachable for longer
-    /// than <c>message.timeout.ms</c>) surfaces as <see cref="ProduceException{TKey,TValue}"/> to the publisher.
+    /// Completes when Kafka acknowledged every event (acks=all). Fails with <see cref="KafkaUnavailableException"/> at
+    /// once while publishing is degraded, or after <see cref="KafkaStreamOptions.PublishTimeout"/> without an
+    /// acknowledgement; with <see cref="ProduceException{TKey,TValue}"/> when Kafka refused or timed the record out.
     /// </summary>
     public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
@@ -65,8 +66,15 @@ internal sealed class KafkaQueueAdapter : IQueueAdapter, IDisposable
         try
         {
             // All records go to one partition through one idempotent producer, so Kafka keeps them in this order.
-            var deliveries = events.Select(e => producer.ProduceAsync(partition, _codec.Encode(streamId, e, requestContext))).ToList();
-            await Task.WhenAll(deliveries);
+            var deliveries = Task.WhenAll(events.Select(e => producer.ProduceAsync(partition, _codec.Encode(streamId, e, requestContext))));
+            await deliveries.WaitAsync(_options.PublishTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // The records may still be stored later; the publisher retries and consumers drop the copy (at least once).
+            // What matters is that the publisher (a user grain's turn) is not held for message.timeout.ms.
+            _status.Degraded($"no acknowledgement within {_options.PublishTimeout.TotalSeconds:0.#} s");
+            throw new KafkaUnavailableException($"Kafka did not acknowledge within {_options.PublishTimeout.TotalSeconds:0.#} s.");
         }
         catch (ProduceException<byte[], byte[]> e)
         {

@@ -28,10 +28,7 @@ internal sealed class KafkaQueueAdapterReceiver(
 
     private readonly PartitionProgress _progress = new();
     private IConsumer<byte[], byte[]>? _consumer;
-    private long _committed = Offset.Unset.Value;
-    private Task _commit = Task.CompletedTask;
-    private int _commitWanted;
-    private int _committing;
+    private long _stored = Offset.Unset.Value;
 
     public Task Initialize(TimeSpan timeout) => Initialize(timeout, CancellationToken.None);
 
@@ -88,7 +85,7 @@ internal sealed class KafkaQueueAdapterReceiver(
         }
 
         // Records settled here (skipped, dead-lettered) at the end of a partition are committed too.
-        CommitInBackground();
+        StoreProgress();
         return batch;
     }
 
@@ -97,7 +94,7 @@ internal sealed class KafkaQueueAdapterReceiver(
     public Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
     {
         _progress.Released(messages.OfType<KafkaBatchContainer>().Select(m => m.Offset));
-        CommitInBackground();
+        StoreProgress();
         return Task.CompletedTask;
     }
 
@@ -105,18 +102,16 @@ internal sealed class KafkaQueueAdapterReceiver(
 
     public async Task Shutdown(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await _commit.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        StoreProgress();
         var consumer = Interlocked.Exchange(ref _consumer, null);
         if (consumer is null) return;
 
-        // The delivered prefix is committed, nothing beyond it: events read but not yet delivered must be read
-        // again by whichever silo takes the partition next.
+        // Close commits what was stored, the delivered prefix, and nothing beyond it: events read but not yet
+        // delivered must be read again by whichever silo takes the partition next.
         await Task.Run(() =>
         {
             try
             {
-                if (_progress.CommitTarget() is { } next && next > _committed)
-                    consumer.Commit([new TopicPartitionOffset(partition, new Offset(next))]);
                 consumer.Close();
             }
             catch (KafkaException e)
@@ -167,44 +162,22 @@ internal sealed class KafkaQueueAdapterReceiver(
     }
 
     /// <summary>
-    /// Commits the delivered prefix without the agent waiting for the broker: one commit loop at a time, which
-    /// goes round again while newer progress was reported during a commit.
+    /// Stores the delivered prefix as the offset to commit; librdkafka commits stored offsets in the background
+    /// (auto.commit.interval.ms) and on close. Storing is local: the agent never waits for the broker.
     /// </summary>
-    private void CommitInBackground()
+    private void StoreProgress()
     {
-        Volatile.Write(ref _commitWanted, 1);
-        if (Interlocked.CompareExchange(ref _committing, 1, 0) != 0) return;
-        _commit = Task.Run(CommitLoop);
-    }
-
-    private void CommitLoop()
-    {
+        var consumer = _consumer;
+        if (consumer is null || _progress.CommitTarget() is not { } next || next <= _stored) return;
         try
         {
-            while (Interlocked.Exchange(ref _commitWanted, 0) == 1)
-            {
-                var consumer = _consumer;
-                if (consumer is null || _progress.CommitTarget() is not { } next || next <= _committed) continue;
-                try
-                {
-                    consumer.Commit([new TopicPartitionOffset(partition, new Offset(next))]);
-                    _committed = next;
-                    logger.LogDebug("Committed {TopicPartition} at offset {Offset}", partition, next);
-                }
-                catch (KafkaException e)
-                {
-                    // The next delivery report or poll tries again.
-                    logger.LogWarning("Committing {TopicPartition} at {Offset} failed: {Reason}", partition, next, e.Error.Reason);
-                    return;
-                }
-            }
+            consumer.StoreOffset(new TopicPartitionOffset(partition, new Offset(next)));
+            _stored = next;
         }
-        finally
+        catch (KafkaException e)
         {
-            Volatile.Write(ref _committing, 0);
+            // E.g. the partition is not assigned yet; the next poll or delivery report stores it.
+            logger.LogDebug("Storing offset {Offset} of {TopicPartition} failed: {Reason}", next, partition, e.Error.Reason);
         }
-
-        // Progress reported between the loop's last look and the flag's release.
-        if (Volatile.Read(ref _commitWanted) == 1) CommitInBackground();
     }
 }

@@ -38,6 +38,12 @@ public sealed class KafkaStreamOptions
     /// <summary>Create <see cref="Topic"/> at start when it does not exist (needs the broker's CreateTopics permission).</summary>
     public bool CreateTopicIfMissing { get; set; } = true;
 
+    /// <summary>
+    /// How long a publisher waits for Kafka's acknowledgement before it is told to retry later. Shorter than
+    /// <c>message.timeout.ms</c> on purpose: a publisher (a grain's turn) must not be held for a whole outage.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Time allowed for one metadata or topic-creation call (they are retried in the background).</summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
