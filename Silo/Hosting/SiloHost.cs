@@ -1,6 +1,6 @@
 using Grains;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Silo.Configuration;
+using Hosting;
+using Hosting.Configuration;
 using Silo.Health;
 using Streaming.Kafka;
 
@@ -18,13 +18,8 @@ public static class SiloHost
         var settings = DeploymentSettings.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
-        builder.Services.AddDependencyHealthChecks(settings);
+        builder.Services.AddDependencyHealthChecks(settings).AddSiloStoreChecks(settings);
         builder.Services.AddMetrics(GrainMetrics.MeterName, KafkaStreamMetrics.MeterName);
-        if (settings.KafkaBrokers is not null)
-        {
-            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("kafka",
-                sp => new KafkaHealthCheck(sp.GetRequiredKeyedService<KafkaPublishingStatus>(UserEventStream.Provider)), null, [ServiceDefaults.ReadyTag]));
-        }
 
         var app = builder.Build();
         app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));
