@@ -16,6 +16,9 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     private readonly List<WebApplication> _hosts = [];
     private Dictionary<string, string?> _cluster = [];
 
+    /// <summary>The SERVICE_ID of this cluster: its rows in PostgreSQL carry it.</summary>
+    public string ServiceId => _cluster["SERVICE_ID"]!;
+
     public HttpClient Auth { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 

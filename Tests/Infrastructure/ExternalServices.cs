@@ -36,6 +36,10 @@ public static class ExternalServices
         ["CLIENT_RATE_LIMIT"] = "1000000",
     };
 
+    /// <summary>A connection to the same PostgreSQL, for tests that read what the silos stored.</summary>
+    public static string PostgresConnectionString =>
+        $"Host={PostgresHost};Port={PostgresPort};Username={PostgresUser};Password={PostgresPassword};Database={PostgresDatabase}";
+
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
