@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 source scripts/services.sh
 
 # Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
-# Node runs the jose interop check, whose npm packages come from its lock file.
+# Node runs the jose interop check, whose npm packages come from its lock file, and the README's kafkajs
+# consumer example (npm fetches kafkajs from the npm registry).
 ensure_packages chromium kcat nodejs
 npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 

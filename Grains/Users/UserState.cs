@@ -23,5 +23,8 @@ public sealed class UserState
     /// </summary>
     [Id(8)] public List<UserEvent> Outbox { get; set; } = [];
 
+    /// <summary>The sequence number of the user's latest event: one per event, so consumers can tell each apart.</summary>
+    [Id(9)] public long EventSequence { get; set; }
+
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }
