@@ -6,8 +6,9 @@ cd "$(dirname "$0")"
 source scripts/services.sh
 
 # Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
-# Node runs the jose interop check, whose npm packages come from its lock file; aiosmtpd is the SMTP server
-# the account tests mail through; oathtool is the README's authenticator.
+# Node runs the jose interop check, whose npm packages come from its lock file, and the README's kafkajs
+# consumer example (npm fetches kafkajs from the npm registry); aiosmtpd is the SMTP server the account tests
+# mail through; oathtool is the README's authenticator.
 ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
 npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 

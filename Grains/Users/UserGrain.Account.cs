@@ -57,7 +57,7 @@ public sealed partial class UserGrain : IUserAccountGrain
         {
             Account.Verification = null;
             Account.EmailVerified = true;
-            Record(UserEvent.EmailVerified);
+            _outbox.Record(UserEvent.EmailVerified);
         });
         return new AccountResult(AccountStatus.Ok, View());
     }
@@ -97,11 +97,11 @@ public sealed partial class UserGrain : IUserAccountGrain
             user.State.PasswordHash = newPasswordHash;
             Account.RevokeMailTokens();
             Account.ResetRequests.Clear();
-            Record(UserEvent.PasswordChanged);
+            _outbox.Record(UserEvent.PasswordChanged);
         });
         _throttle.Succeeded();
         await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         return new AccountResult(AccountStatus.Ok, View());
     }
 
@@ -141,7 +141,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             Account.TotpEnabled = true;
             Account.LastTotpStep = step;
             Account.RecoveryCodeHashes = [.. codes.Select(RecoveryCodes.Hash)];
-            Record(UserEvent.MfaEnabled);
+            _outbox.Record(UserEvent.MfaEnabled);
         });
         return new AccountResult(AccountStatus.Ok, View(), codes);
     }
@@ -238,26 +238,16 @@ public sealed partial class UserGrain : IUserAccountGrain
         Account.TotpEnabled = false;
         Account.TotpSecret = null;
         Account.RecoveryCodeHashes = [];
-        Record(UserEvent.MfaDisabled);
+        _outbox.Record(UserEvent.MfaDisabled);
     }
 
-    /// <summary>A versioned change with its event: stored with the outbox, rolled back whole if the write fails.</summary>
+    /// <summary>A versioned change with its event, stored with the outbox (a failed write deactivates, see <see cref="WriteWithOutbox"/>).</summary>
     private async Task Change(Action apply)
     {
-        var before = Snapshot(user.State);
-        try
-        {
-            user.State.UpdatedAt = time.GetUtcNow();
-            user.State.Version++;
-            apply();
-            await WriteWithOutbox();
-        }
-        catch
-        {
-            user.State = before;
-            throw;
-        }
-
-        SchedulePublish(TimeSpan.Zero);
+        user.State.UpdatedAt = time.GetUtcNow();
+        user.State.Version++;
+        apply();
+        await WriteWithOutbox();
+        _outbox.PublishSoon(TimeSpan.Zero);
     }
 }

@@ -24,6 +24,9 @@ public sealed class UserState
     /// </summary>
     [Id(8)] public List<UserEvent> Outbox { get; set; } = [];
 
+    /// <summary>The sequence number of the user's latest event: one per event, so consumers can tell each apart.</summary>
+    [Id(9)] public long EventSequence { get; set; }
+
     /// <summary>Verification, reset and second factor (SPEC §9). A high id, clear of the fields above as they grow.</summary>
     [Id(20)] public AccountState Account { get; set; } = new();
 
