@@ -77,7 +77,7 @@ public sealed class AccountGrainTests(GrainClusterFixture fixture)
         if (subscribe)
         {
             var seen = _seen[id] = new ConcurrentQueue<string>();
-            var stream = fixture.Cluster.Client.GetStreamProvider(UserEventStream.Provider).GetStream<string>(StreamId.Create(UserEventStream.Namespace, id));
+            var stream = fixture.Cluster.Client.GetStreamProvider(UserEventStream.Provider).GetStream<string>(UserEventStream.Of(id));
             await stream.SubscribeAsync((item, _) =>
             {
                 seen.Enqueue(item);
