@@ -101,7 +101,6 @@ public sealed partial class UserGrain : IUserAccountGrain
         });
         _throttle.Succeeded();
         await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
-        _outbox.PublishSoon(TimeSpan.Zero);
         return new AccountResult(AccountStatus.Ok, View());
     }
 
