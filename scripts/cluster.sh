@@ -26,6 +26,15 @@ cluster_env() {
   echo "KAFKA_BROKER=$(cat "$state/kafka.bootstrap" 2>/dev/null || echo "(mock brokers started by up)")"
 }
 
+# Without SMTP_HOST the front ends write mails to their logs (see the README, Configuration).
+mail_env() {
+  echo "SMTP_HOST=${SMTP_HOST:-}"
+  echo "SMTP_PORT=${SMTP_PORT:-1025}"
+  echo "SMTP_SECURITY=${SMTP_SECURITY:-none}"
+  echo "SMTP_FROM=${SMTP_FROM:-no-reply@example.com}"  # no spaces: start() splits the environment on them
+  echo "PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:3002}"
+}
+
 postgres_env() {
   echo "POSTGRES_HOST=127.0.0.1"
   echo "POSTGRES_PORT=$pg_port"
@@ -48,7 +57,7 @@ service_env() {
       echo "DASHBOARD_PASSWORD=${DASHBOARD_PASSWORD:-$(secret dashboard.password)}"
       ;;
     auth-api)
-      cluster_env
+      cluster_env; mail_env
       echo "API_ROLE=auth"
       echo "AUTH_PORT=3001"
       echo "JWT_SECRET=$(secret jwt.secret)"
@@ -60,7 +69,7 @@ service_env() {
       echo "INTROSPECTION_CLIENTS=${INTROSPECTION_CLIENTS:-}"
       ;;
     user-api)
-      cluster_env
+      cluster_env; mail_env
       echo "API_ROLE=user"
       echo "USER_PORT=3002"
       echo "JWT_SECRET=$(secret jwt.secret)"

@@ -1,3 +1,4 @@
+using Api.Mail;
 using Api.Tokens;
 using Hosting;
 using Hosting.Configuration;
@@ -27,11 +28,17 @@ public static class ApiHost
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
+        var mail = MailSettings.From(builder.Configuration);
         var tokenSettings = TokenSettings.From(builder.Configuration, embedded: embeddedSilo is not null, signs: settings.ServesAuth);
-        builder.AddFrontEnd(settings, tokenSettings, deployment, embeddedSilo);
+        builder.AddFrontEnd(settings, tokenSettings, mail, deployment, embeddedSilo);
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
         LogTokenSigning(app, tokenSettings);
+        if (mail.Host is null)
+        {
+            app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
+        }
+
         app.UseFrontEnd();
         app.MapFrontEnd(settings, deployment, embeddedSilo);
         return app;

@@ -1,3 +1,4 @@
+using Api.Account;
 using Api.Auth;
 using Api.Http;
 using Api.Tokens;
@@ -33,10 +34,12 @@ public static class FrontEndPipeline
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var account = app.MapAccountAuthApi();
             var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireHost($"*:{settings.AuthPort}");
+                account.RequireHost($"*:{settings.AuthPort}");
                 discovery.RequireHost($"*:{settings.AuthPort}");
             }
         }
@@ -44,9 +47,11 @@ public static class FrontEndPipeline
         if (settings.ServesUsers)
         {
             var users = app.MapUsersApi();
+            var account = app.MapAccountUsersApi();
             if (restrictByPort)
             {
                 users.RequireHost($"*:{settings.UserPort}");
+                account.RequireHost($"*:{settings.UserPort}");
             }
         }
 

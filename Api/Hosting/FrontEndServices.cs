@@ -1,5 +1,7 @@
+using Api.Account;
 using Api.Auth;
 using Api.Http;
+using Api.Mail;
 using Api.Security;
 using Api.Tokens;
 using Api.Users;
@@ -15,7 +17,7 @@ namespace Api.Hosting;
 public static class FrontEndServices
 {
     public static WebApplicationBuilder AddFrontEnd(
-        this WebApplicationBuilder builder, ApiSettings settings, TokenSettings tokenSettings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
+        this WebApplicationBuilder builder, ApiSettings settings, TokenSettings tokenSettings, MailSettings mail, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
     {
         var embedded = embeddedSilo is not null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -63,6 +65,7 @@ public static class FrontEndServices
 
         services.AddSingleton<AuthService>();
         services.AddSingleton<UserService>();
+        services.AddAccountLifecycle(mail);
         if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
         {
             services.AddHostedService<AdminBootstrap>();
@@ -79,6 +82,7 @@ public static class FrontEndServices
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));
+            o.AddPolicy(ClientRateLimit.MailPolicy, http => ClientRateLimit.For(http, settings.MailRequestsPerHour, TimeSpan.FromHours(1)));
             o.OnRejected = ClientRateLimit.Reject;
         });
         services.AddOpenApi();

@@ -1,43 +1,30 @@
+using Grains.Interfaces.Account;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
+using Grains.Users.Account;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Grains.Users;
 
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
     IChangeFeed changes,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
-    private const string OutboxReminder = "outbox";
-
-    // The durable retry, for when this activation is gone; while it lives, a timer retries sooner.
-    private static readonly TimeSpan OutboxRetry = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan PublishRetry = TimeSpan.FromSeconds(5);
-
     private readonly PasswordGuessThrottle _throttle = new(time);
+    private UserEventOutbox _outbox = null!;
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
-    private bool _outboxReminderRegistered;
-    private IGrainTimer? _publisher;
 
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Events a previous activation stored but did not get to publish (its silo may have died).
-        if (user.State.Outbox.Count > 0)
-        {
-            GrainMetrics.EventsPending.Add(user.State.Outbox.Count);
-            _outboxReminderRegistered = true;
-            SchedulePublish(TimeSpan.Zero);
-        }
-
+        _outbox = new UserEventOutbox(this, Id, user, logger);
+        await _outbox.OnActivate();
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -54,35 +41,31 @@ public sealed class UserGrain(
             return UserWriteResult.Of(UserWriteStatus.EmailTaken);
         }
 
-        try
+        var now = time.GetUtcNow();
+        user.State = new UserState
         {
-            var now = time.GetUtcNow();
-            user.State = new UserState
-            {
-                Name = command.Name,
-                Email = email,
-                PasswordHash = command.PasswordHash,
-                Permissions = [.. command.Permissions.Distinct()],
-                CreatedAt = now,
-                UpdatedAt = now,
-                Version = 1,
-            };
-            Record(UserEvent.Created);
-            await WriteWithOutbox();
-        }
-        catch
+            Name = command.Name,
+            Email = email,
+            PasswordHash = command.PasswordHash,
+            Permissions = [.. command.Permissions.Distinct()],
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        user.State.Account.EmailVerified = command.EmailVerified;
+        if (command.VerificationTokenHash is { } verification)
         {
-            user.State = new UserState();
-            await ReleaseEmail(email);
-            throw;
-        }
-        finally
-        {
-            _claimingEmail = null;
+            user.State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
+            user.State.Account.LastVerificationIssuedAt = now;
         }
 
+        _outbox.Record(UserEvent.Created);
+        // On failure the reservation stays unconfirmed: the user may have been stored, and the email index asks
+        // the reloaded grain before it lets anyone else take the address.
+        await WriteWithOutbox();
+
         await EmailIndex(email).Confirm(Id);
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -107,49 +90,46 @@ public sealed class UserGrain(
             return UserWriteResult.Of(UserWriteStatus.EmailTaken);
         }
 
-        var before = Snapshot(state);
-        try
+        var permissions = command.Permissions?.Distinct().ToList();
+        var profileChanges = emailChanges || (command.Name is not null && command.Name != state.Name);
+        var permissionsChange = permissions is not null && !permissions.Order().SequenceEqual(state.Permissions.Order());
+        state.Name = command.Name ?? state.Name;
+        state.Email = newEmail;
+        state.PasswordHash = command.PasswordHash ?? state.PasswordHash;
+        state.Permissions = permissions ?? state.Permissions;
+        state.UpdatedAt = time.GetUtcNow();
+        state.Version++;
+        if (emailChanges || command.PasswordHash is not null)
         {
-            var permissions = command.Permissions?.Distinct().ToList();
-            var profileChanges = emailChanges || (command.Name is not null && command.Name != state.Name);
-            var permissionsChange = permissions is not null && !permissions.Order().SequenceEqual(state.Permissions.Order());
-            state.Name = command.Name ?? state.Name;
-            state.Email = newEmail;
-            state.PasswordHash = command.PasswordHash ?? state.PasswordHash;
-            state.Permissions = permissions ?? state.Permissions;
-            state.UpdatedAt = time.GetUtcNow();
-            state.Version++;
-            if (profileChanges || (command.PasswordHash is null && !permissionsChange))
-            {
-                Record(UserEvent.Updated);
-            }
-
-            if (command.PasswordHash is not null)
-            {
-                Record(UserEvent.PasswordChanged);
-            }
-
-            if (permissionsChange)
-            {
-                Record(UserEvent.PermissionsChanged);
-            }
-
-            await WriteWithOutbox();
+            // A token mailed before the change must not outlive it (SPEC §9).
+            state.Account.RevokeMailTokens();
         }
-        catch
+
+        if (emailChanges)
         {
-            user.State = before;
-            if (emailChanges)
-            {
-                await ReleaseEmail(newEmail);
-            }
+            state.Account.EmailVerified = false;
+            state.Account.LastVerificationIssuedAt = command.VerificationTokenHash is null ? null : state.UpdatedAt;
+            state.Account.Verification = command.VerificationTokenHash is { } verification
+                ? new MailToken(verification, state.UpdatedAt + AccountLifetimes.Verification, newEmail)
+                : null;
+        }
 
-            throw;
-        }
-        finally
+        if (profileChanges || (command.PasswordHash is null && !permissionsChange))
         {
-            _claimingEmail = null;
+            _outbox.Record(UserEvent.Updated);
         }
+
+        if (command.PasswordHash is not null)
+        {
+            _outbox.Record(UserEvent.PasswordChanged);
+        }
+
+        if (permissionsChange)
+        {
+            _outbox.Record(UserEvent.PermissionsChanged);
+        }
+
+        await WriteWithOutbox();
 
         if (emailChanges)
         {
@@ -162,7 +142,7 @@ public sealed class UserGrain(
             await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
         }
 
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -173,25 +153,16 @@ public sealed class UserGrain(
             return false;
         }
 
-        var before = Snapshot(user.State);
-        try
-        {
-            var now = time.GetUtcNow();
-            user.State.DeactivatedAt = now;
-            user.State.UpdatedAt = now;
-            user.State.Version++;
-            Record(UserEvent.Deleted);
-            await WriteWithOutbox();
-        }
-        catch
-        {
-            user.State = before;
-            throw;
-        }
+        var now = time.GetUtcNow();
+        user.State.DeactivatedAt = now;
+        user.State.UpdatedAt = now;
+        user.State.Version++;
+        _outbox.Record(UserEvent.Deleted);
+        await WriteWithOutbox();
 
         await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
         await ReleaseEmail(user.State.Email);
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         return true;
     }
 
@@ -229,108 +200,29 @@ public sealed class UserGrain(
     public Task<bool> HoldsEmail(string normalizedEmail) =>
         Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != OutboxReminder)
-        {
-            return;
-        }
-
-        await PublishOutbox();
-        if (user.State.Outbox.Count == 0 && await this.GetReminder(OutboxReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-            _outboxReminderRegistered = false;
-        }
-    }
-
-    private void Record(string type)
-    {
-        GrainMetrics.EventsPending.Add(1);
-        var s = user.State;
-        user.State.Outbox.Add(new UserEvent(
-            Guid.CreateVersion7(),
-            type,
-            Id,
-            s.Version,
-            s.UpdatedAt,
-            // An array, not a collection expression: the state is stored as JSON with type names, and the
-            // compiler's own read-only list type cannot be read back.
-            new UserEventData(s.Name, s.Email, s.Permissions.ToArray())));
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _outbox.OnReminder(reminderName);
 
     /// <summary>
-    /// Stores the change with its events. The durable reminder is in place first, so that if this
-    /// silo dies before publishing, the events still go out (from whichever silo the reminder fires on).
+    /// Stores the change with its events, the outbox's reminder in place first. When the write fails its fate is
+    /// unknown (a timeout may still have stored it), so this activation does not guess: it deactivates, and the
+    /// next call reads the stored state afresh, whose outbox re-registers its reminder.
     /// </summary>
     private async Task WriteWithOutbox()
     {
-        if (!_outboxReminderRegistered)
-        {
-            await this.RegisterOrUpdateReminder(OutboxReminder, OutboxRetry, OutboxRetry);
-            _outboxReminderRegistered = true;
-        }
-
-        await user.WriteStateAsync();
-        await changes.UserChanged(Id);
-    }
-
-    /// <summary>
-    /// Publishes after the caller has its answer: a write never waits for the event broker, and a broker
-    /// outage delays events, not writes. The timer does not interleave with calls, so order holds.
-    /// </summary>
-    private void SchedulePublish(TimeSpan dueIn)
-    {
-        _publisher?.Dispose();
-        _publisher = this.RegisterGrainTimer(PublishOutbox, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-    }
-
-    /// <summary>Publishes pending events in order; at the first failure it leaves the rest for a retry.</summary>
-    private async Task PublishOutbox()
-    {
-        var outbox = user.State.Outbox;
-        if (outbox.Count == 0)
-        {
-            return;
-        }
-
-        var stream = this.GetStreamProvider(UserEventStream.Provider)
-            .GetStream<string>(StreamId.Create(UserEventStream.Namespace, Id));
-        var published = 0;
         try
         {
-            foreach (var pending in outbox)
-            {
-                await stream.OnNextAsync(pending.ToJson());
-                published++;
-            }
+            await _outbox.EnsureReminder();
+            await user.WriteStateAsync();
         }
-        catch (Exception e)
+        catch
         {
-            GrainMetrics.EventPublishFailures.Add(1);
-            logger.LogWarning("Publishing user events of {UserId} failed ({Reason}); {Pending} left for a retry", Id, e.Message, outbox.Count - published);
-            SchedulePublish(PublishRetry);
+            _claimingEmail = null;
+            DeactivateOnIdle();
+            throw;
         }
 
-        if (published > 0)
-        {
-            GrainMetrics.EventsPublished.Add(published);
-            GrainMetrics.EventsPending.Add(-published);
-            outbox.RemoveRange(0, published);
-            try
-            {
-                await user.WriteStateAsync();
-            }
-            catch (InconsistentStateException)
-            {
-                // Another activation of this user wrote first (possible for a moment after a silo is lost). The
-                // events are out (consumers are idempotent by id and version); the stored state wins, so this
-                // activation steps aside and the next one reads it afresh.
-                logger.LogWarning("User {UserId} was written by another activation; this one deactivates", Id);
-                DeactivateOnIdle();
-                throw;
-            }
-        }
+        _claimingEmail = null;
+        await changes.UserChanged(Id);
     }
 
     private async Task<bool> ClaimEmail(string email)
@@ -352,19 +244,6 @@ public sealed class UserGrain(
     private UserView View()
     {
         var s = user.State;
-        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version);
+        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version, s.Account.EmailVerified, s.Account.TotpEnabled);
     }
-
-    private static UserState Snapshot(UserState s) => new()
-    {
-        Name = s.Name,
-        Email = s.Email,
-        PasswordHash = s.PasswordHash,
-        Permissions = [.. s.Permissions],
-        CreatedAt = s.CreatedAt,
-        UpdatedAt = s.UpdatedAt,
-        Version = s.Version,
-        DeactivatedAt = s.DeactivatedAt,
-        Outbox = [.. s.Outbox],
-    };
 }

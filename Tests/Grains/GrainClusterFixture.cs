@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Tests.Grains;
@@ -38,9 +39,12 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     private sealed class Configurator : ISiloConfigurator
     {
+        private const string UsersInner = "users-memory";
+
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(StorageNames.Users);
+            silo.AddMemoryGrainStorage(UsersInner);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Users, (sp, _) => new UncertainWrites(sp.GetRequiredKeyedService<IGrainStorage>(UsersInner)));
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
             silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
             silo.AddMemoryStreams(UserEventStream.Provider);

@@ -81,7 +81,7 @@ public sealed class UserEventTests(GrainClusterFixture fixture)
     {
         var seen = new ConcurrentQueue<string>();
         var stream = fixture.Cluster.Client.GetStreamProvider(UserEventStream.Provider)
-            .GetStream<string>(StreamId.Create(UserEventStream.Namespace, userId));
+            .GetStream<string>(UserEventStream.Of(userId));
         await stream.SubscribeAsync((item, _) =>
         {
             seen.Enqueue(item);

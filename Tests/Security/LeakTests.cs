@@ -54,7 +54,7 @@ public sealed class LeakTests(FrontEndsFixture api)
         {
             var stream = client.Services.GetRequiredService<IClusterClient>()
                 .GetStreamProvider(UserEventStream.Provider)
-                .GetStream<string>(StreamId.Create(UserEventStream.Namespace, userId));
+                .GetStream<string>(UserEventStream.Of(userId));
             await stream.SubscribeAsync((item, _) =>
             {
                 events.Enqueue(item);

@@ -40,8 +40,8 @@ public sealed class Topology : IAsyncDisposable
     public static async Task<Topology> Start(BenchOptions options, int silos)
     {
         var kafka = MockKafkaCluster.Start(3);
-        // The mock brokers do not implement CreateTopics, so the topic exists before the silos look for it.
-        kafka.CreateTopic(KafkaTopic, KafkaPartitions);
+        // The mock brokers do not implement CreateTopics, so the topic and its dead-letter topic exist before the silos look.
+        kafka.CreateStreamTopics(KafkaTopic, KafkaPartitions);
         var topology = new Topology(options, kafka);
         try
         {
