@@ -12,7 +12,8 @@ public enum LoginStatus
     Throttled,
 }
 
-public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default);
+/// <summary><paramref name="CredentialVersion"/>: the security stamp a succeeded password check was made against.</summary>
+public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, long CredentialVersion = 0);
 
 /// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
 public sealed class AuthService(
@@ -57,24 +58,31 @@ public sealed class AuthService(
                 return check;
         }
 
-        var user = await grains.GetGrain<IUserGrain>(userId.Value).Get();
-        if (user is null)
-        {
-            return new LoginOutcome(LoginStatus.InvalidCredentials);
-        }
-
         var sessionId = Guid.NewGuid();
+        var session = grains.GetGrain<ISessionGrain>(sessionId);
         var refreshToken = RefreshTokens.Create(sessionId);
-        var started = await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(
-            user.Id,
+        var started = await session.Start(new StartSession(
+            userId.Value,
             RefreshTokens.Hash(refreshToken),
             settings.RefreshTokenLifetime,
             settings.SessionIdleTimeout,
             Truncate(userAgent, 256),
-            ipAddress));
+            ipAddress,
+            check.CredentialVersion));
         if (!started)
         {
             throw new InvalidOperationException("A fresh session id was already in use.");
+        }
+
+        // Asked only now that the session is in the user's list: a password change, email change or
+        // deactivation either happened before (refused here) or will find and revoke this session.
+        var user = await grains.GetGrain<IUserGrain>(userId.Value).ConfirmLogin(check.CredentialVersion);
+        if (user is null)
+        {
+            await session.Revoke();
+            metrics.Login("invalid_credentials");
+            logger.LogInformation("Login failed: the credentials of user {UserId} changed during the check", userId);
+            return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
         metrics.Login("succeeded");
@@ -102,8 +110,8 @@ public sealed class AuthService(
         var result = await hasher.VerifyAsync(ticket.PasswordHash!, password);
         var succeeded = result is not PasswordCheck.Failed;
         var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await hasher.HashAsync(password) : null;
-        await user.CompletePasswordCheck(succeeded, rehashed);
-        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials);
+        await user.CompletePasswordCheck(succeeded, rehashed, ticket.PasswordHash);
+        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials, CredentialVersion: ticket.CredentialVersion);
     }
 
     public async Task<TokenResponse?> Refresh(string refreshToken)

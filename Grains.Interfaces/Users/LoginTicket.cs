@@ -13,9 +13,12 @@ public enum LoginTicketStatus
 /// <summary>
 /// Permission to make one password guess. The grain counts the attempt as failed when it grants the
 /// ticket and forgets it only when the caller reports success, so parallel guesses are all counted.
+/// <see cref="CredentialVersion"/> is the security stamp the hash belongs to: a session opened on this
+/// ticket is confirmed against it, and a rehash is stored only over <see cref="PasswordHash"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record LoginTicket(
     [property: Id(0)] LoginTicketStatus Status,
     [property: Id(1)] string? PasswordHash = null,
-    [property: Id(2)] TimeSpan RetryAfter = default);
+    [property: Id(2)] TimeSpan RetryAfter = default,
+    [property: Id(3)] long CredentialVersion = 0);

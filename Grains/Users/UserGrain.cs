@@ -25,6 +25,7 @@ public sealed class UserGrain(
     private string? _claimingEmail;
     private bool _outboxReminderRegistered;
     private IGrainTimer? _publisher;
+    private IGrainTimer? _revocationRetry;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -36,6 +37,12 @@ public sealed class UserGrain(
             GrainMetrics.EventsPending.Add(user.State.Outbox.Count);
             _outboxReminderRegistered = true;
             SchedulePublish(TimeSpan.Zero);
+        }
+
+        // Revocations a stored change decided and a previous activation did not finish.
+        if (user.State.PendingRevocation is not null)
+        {
+            ScheduleRevocationRetry(TimeSpan.Zero);
         }
 
         await base.OnActivateAsync(cancellationToken);
@@ -119,6 +126,17 @@ public sealed class UserGrain(
             state.Permissions = permissions ?? state.Permissions;
             state.UpdatedAt = time.GetUtcNow();
             state.Version++;
+            var endsSessions = (command.PasswordHash is not null || emailChanges) && !command.KeepOtherSessions;
+            if (command.PasswordHash is not null || emailChanges)
+            {
+                state.CredentialVersion++;
+            }
+
+            if (endsSessions)
+            {
+                state.PendingRevocation = PendingRevocation.Merge(state.PendingRevocation, command.KeepSessionId);
+            }
+
             if (profileChanges || (command.PasswordHash is null && !permissionsChange))
             {
                 Record(UserEvent.Updated);
@@ -157,12 +175,8 @@ public sealed class UserGrain(
             await ReleaseEmail(oldEmail);
         }
 
-        if (command.PasswordHash is not null && !command.KeepOtherSessions)
-        {
-            await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
-        }
-
         SchedulePublish(TimeSpan.Zero);
+        await CompleteRevocation();
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -180,6 +194,8 @@ public sealed class UserGrain(
             user.State.DeactivatedAt = now;
             user.State.UpdatedAt = now;
             user.State.Version++;
+            user.State.CredentialVersion++;
+            user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
             Record(UserEvent.Deleted);
             await WriteWithOutbox();
         }
@@ -189,9 +205,9 @@ public sealed class UserGrain(
             throw;
         }
 
-        await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
         await ReleaseEmail(user.State.Email);
         SchedulePublish(TimeSpan.Zero);
+        await CompleteRevocation();
         return true;
     }
 
@@ -206,11 +222,11 @@ public sealed class UserGrain(
 
         var ticket = _throttle.TryBeginAttempt() is { } wait
             ? new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait)
-            : new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash);
+            : new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash, CredentialVersion: user.State.CredentialVersion);
         return Task.FromResult(ticket);
     }
 
-    public async Task CompletePasswordCheck(bool succeeded, string? rehashed)
+    public async Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
     {
         if (!succeeded)
         {
@@ -218,13 +234,18 @@ public sealed class UserGrain(
         }
 
         _throttle.Succeeded();
-        if (rehashed is not null && user.State.IsActive)
+
+        // A password change may have landed while the old hash was being checked: never write over it.
+        if (rehashed is not null && user.State.IsActive && string.Equals(checkedHash, user.State.PasswordHash, StringComparison.Ordinal))
         {
             // Not a change the user made: the version (ETag) stays and no event is due.
             user.State.PasswordHash = rehashed;
             await user.WriteStateAsync();
         }
     }
+
+    public Task<UserView?> ConfirmLogin(long credentialVersion) =>
+        Task.FromResult(user.State.IsActive && user.State.CredentialVersion == credentialVersion ? View() : null);
 
     public Task<bool> HoldsEmail(string normalizedEmail) =>
         Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
@@ -237,7 +258,12 @@ public sealed class UserGrain(
         }
 
         await PublishOutbox();
-        if (user.State.Outbox.Count == 0 && await this.GetReminder(OutboxReminder) is { } reminder)
+        if (user.State.PendingRevocation is not null)
+        {
+            await CompleteRevocation();
+        }
+
+        if (user.State.Outbox.Count == 0 && user.State.PendingRevocation is null && await this.GetReminder(OutboxReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
             _outboxReminderRegistered = false;
@@ -333,6 +359,49 @@ public sealed class UserGrain(
         }
     }
 
+    /// <summary>
+    /// Revokes what the stored change decided, then forgets the decision. On failure a timer retries while
+    /// this activation lives, and the outbox reminder (registered before the change was written) after it.
+    /// </summary>
+    private async Task CompleteRevocation()
+    {
+        if (user.State.PendingRevocation is not { } pending)
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: pending.Except);
+            user.State.PendingRevocation = null;
+            await user.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Revoking the sessions of user {UserId} failed ({Reason}); retrying", Id, e.Message);
+            ScheduleRevocationRetry(PublishRetry);
+            throw;
+        }
+    }
+
+    private void ScheduleRevocationRetry(TimeSpan dueIn)
+    {
+        _revocationRetry?.Dispose();
+        _revocationRetry = this.RegisterGrainTimer(
+            async () =>
+            {
+                try
+                {
+                    await CompleteRevocation();
+                }
+                catch
+                {
+                    // Already logged, and the next retry already scheduled.
+                }
+            },
+            new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
     private async Task<bool> ClaimEmail(string email)
     {
         _claimingEmail = email;
@@ -366,5 +435,7 @@ public sealed class UserGrain(
         Version = s.Version,
         DeactivatedAt = s.DeactivatedAt,
         Outbox = [.. s.Outbox],
+        CredentialVersion = s.CredentialVersion,
+        PendingRevocation = s.PendingRevocation,
     };
 }

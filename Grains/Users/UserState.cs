@@ -23,5 +23,17 @@ public sealed class UserState
     /// </summary>
     [Id(8)] public List<UserEvent> Outbox { get; set; } = [];
 
+    /// <summary>
+    /// The security stamp: bumped by every change that must end logins checked against the old
+    /// credentials (password, email, deactivation). A login's ticket and its session carry it.
+    /// </summary>
+    [Id(9)] public long CredentialVersion { get; set; }
+
+    /// <summary>
+    /// Sessions a stored change decided to revoke and that are not all revoked yet: written with the
+    /// change, so the revocation is finished by a later activation when this one dies first.
+    /// </summary>
+    [Id(10)] public PendingRevocation? PendingRevocation { get; set; }
+
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Tests.Grains;
@@ -38,17 +39,22 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     private sealed class Configurator : ISiloConfigurator
     {
+        private const string SessionsBehindFaults = "sessions-behind-faults";
+
         public void Configure(ISiloBuilder silo)
         {
             silo.AddMemoryGrainStorage(StorageNames.Users);
-            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.AddMemoryGrainStorage(SessionsBehindFaults);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                StorageNames.Sessions,
+                (services, _) => new FailingWritesStorage(services.GetRequiredKeyedService<IGrainStorage>(SessionsBehindFaults)));
             silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
             silo.AddMemoryStreams(UserEventStream.Provider);
             silo.UseInMemoryReminderService();
             // One read model for both silos, as PostgreSQL is in a real cluster.
             silo.Services.AddSingleton<IUserDirectory>(Directory);
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
-            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
+            silo.Services.AddSingleton<IChangeFeed, RecordingChangeFeed>();
         }
     }
 }

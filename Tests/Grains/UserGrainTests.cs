@@ -189,7 +189,7 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         await user.Create(Registration(UniqueEmail()));
 
         var ticket = await user.BeginPasswordCheck();
-        await user.CompletePasswordCheck(succeeded: true, rehashed: "$argon2id$stronger");
+        await user.CompletePasswordCheck(succeeded: true, rehashed: "$argon2id$stronger", checkedHash: ticket.PasswordHash);
 
         Assert.Equal("$argon2id$not-a-real-hash", ticket.PasswordHash);
         Assert.Equal("$argon2id$stronger", (await user.BeginPasswordCheck()).PasswordHash);
