@@ -31,6 +31,9 @@ public static class ApiProblems
     public static ProblemHttpResult PasswordMismatch() =>
         Problem(StatusCodes.Status400BadRequest, "password_mismatch", "currentPassword does not match.");
 
+    public static ProblemHttpResult CurrentPasswordRequired() =>
+        Problem(StatusCodes.Status400BadRequest, "current_password_required", "currentPassword is required to change your email or password, or to delete your account.");
+
     public static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));

@@ -136,8 +136,8 @@ public sealed class UserApiTests(FrontEndsFixture api)
         var other = await api.SignUp();
         var fresh = ApiCalls.UniqueEmail();
 
-        var taken = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = other.Email }, user.AccessToken);
-        var moved = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = fresh }, user.AccessToken);
+        var taken = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = other.Email, currentPassword = user.Password }, user.AccessToken);
+        var moved = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = fresh, currentPassword = user.Password }, user.AccessToken);
 
         await taken.AssertProblem(HttpStatusCode.Conflict, "email_taken");
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
