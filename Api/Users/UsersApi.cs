@@ -4,6 +4,8 @@ using Api.Http;
 using Api.Security;
 using Grains.Interfaces.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Api.Users;
 
@@ -172,7 +174,7 @@ public static class UsersApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
-        Guid id, DeleteUserRequest? body, ClaimsPrincipal principal, UserService users, HttpContext http)
+        Guid id, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteUserRequest? body, ClaimsPrincipal principal, UserService users, HttpContext http)
     {
         if (body?.CurrentPassword is { Length: > FieldRules.MaxPasswordLength })
         {

@@ -101,7 +101,7 @@ public sealed class UserApiTests(FrontEndsFixture api)
 
         var withoutCurrent = await api.Users.Send(HttpMethod.Put, $"/user/update/{here.UserId}", new { password = "second password 2" }, here.AccessToken);
         var wrongCurrent = await api.Users.Send(HttpMethod.Put, $"/user/update/{here.UserId}", new { password = "second password 2", currentPassword = "nope nope" }, here.AccessToken);
-        await withoutCurrent.AssertProblem(HttpStatusCode.BadRequest, "password_mismatch");
+        await withoutCurrent.AssertProblem(HttpStatusCode.BadRequest, "current_password_required");
         await wrongCurrent.AssertProblem(HttpStatusCode.BadRequest, "password_mismatch");
         Assert.Equal(HttpStatusCode.OK, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: elsewhere.AccessToken)).StatusCode);
 
