@@ -74,7 +74,8 @@ public static class AuthApi
             body.Email!,
             body.Password!,
             http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
-            ClientAddress.Of(http));
+            ClientAddress.Of(http),
+            http.RequestAborted);
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),

@@ -23,9 +23,15 @@ public sealed class AuthService(
     ApiSettings settings,
     AuthMetrics metrics,
     FrontEndCache cache,
+    TimeProvider time,
     ILogger<AuthService> logger)
 {
-    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
+    // While an account's free checks are all running, a further login waits for their outcome this
+    // often, and at most this long, before it is told to come back (the owner's own parallel logins).
+    private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan BusyWaitLimit = TimeSpan.FromSeconds(10);
+
+    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
     {
         var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
         var userId = await index.GetOwner();
@@ -45,7 +51,7 @@ public sealed class AuthService(
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
-        var check = await CheckPassword(userId.Value, password);
+        var check = await CheckPassword(userId.Value, password, cancellationToken);
         switch (check.Status)
         {
             case LoginStatus.Throttled:
@@ -94,14 +100,23 @@ public sealed class AuthService(
     /// One throttled password check against the user's stored hash, re-hashing it when its parameters are outdated.
     /// Used by login and by a password change.
     /// </summary>
-    public async Task<LoginOutcome> CheckPassword(Guid userId, string password)
+    public async Task<LoginOutcome> CheckPassword(Guid userId, string password, CancellationToken cancellationToken = default)
     {
         var user = grains.GetGrain<IUserGrain>(userId);
         var ticket = await user.BeginPasswordCheck();
+        var waitingSince = time.GetTimestamp();
+        while (ticket.Status == LoginTicketStatus.Busy && time.GetElapsedTime(waitingSince) < BusyWaitLimit)
+        {
+            await Task.Delay(BusyPoll, time, cancellationToken);
+            ticket = await user.BeginPasswordCheck();
+        }
+
         switch (ticket.Status)
         {
             case LoginTicketStatus.Throttled:
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: ticket.RetryAfter);
+            case LoginTicketStatus.Busy:
+                return new LoginOutcome(LoginStatus.Throttled, RetryAfter: TimeSpan.FromSeconds(1));
             case LoginTicketStatus.NotFound:
                 await hasher.VerifyDecoyAsync(password);
                 return new LoginOutcome(LoginStatus.InvalidCredentials);

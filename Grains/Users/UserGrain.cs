@@ -19,7 +19,7 @@ public sealed class UserGrain(
     private static readonly TimeSpan OutboxRetry = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan PublishRetry = TimeSpan.FromSeconds(5);
 
-    private readonly PasswordGuessThrottle _throttle = new(time);
+    private PasswordGuessThrottle Throttle => field ??= new PasswordGuessThrottle(time, () => user.State.Guesses);
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
@@ -213,33 +213,42 @@ public sealed class UserGrain(
 
     public Task<UserView?> Get() => Task.FromResult(user.State.IsActive ? View() : null);
 
-    public Task<LoginTicket> BeginPasswordCheck()
+    public async Task<LoginTicket> BeginPasswordCheck()
     {
         if (!user.State.IsActive)
         {
-            return Task.FromResult(new LoginTicket(LoginTicketStatus.NotFound));
+            return new LoginTicket(LoginTicketStatus.NotFound);
         }
 
-        var ticket = _throttle.TryBeginAttempt() is { } wait
-            ? new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait)
-            : new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash, CredentialVersion: user.State.CredentialVersion);
-        return Task.FromResult(ticket);
+        var (decision, wait, recordChanged) = Throttle.TryBegin();
+        if (recordChanged)
+        {
+            await user.WriteStateAsync();
+        }
+
+        return decision switch
+        {
+            GuessDecision.Granted => new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash, CredentialVersion: user.State.CredentialVersion),
+            GuessDecision.Busy => new LoginTicket(LoginTicketStatus.Busy),
+            _ => new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait),
+        };
     }
 
     public async Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
     {
-        if (!succeeded)
-        {
-            return;
-        }
-
-        _throttle.Succeeded();
+        var recordChanged = Throttle.Completed(succeeded);
 
         // A password change may have landed while the old hash was being checked: never write over it.
-        if (rehashed is not null && user.State.IsActive && string.Equals(checkedHash, user.State.PasswordHash, StringComparison.Ordinal))
+        var rehash = succeeded && rehashed is not null && user.State.IsActive
+            && string.Equals(checkedHash, user.State.PasswordHash, StringComparison.Ordinal);
+        if (rehash)
         {
             // Not a change the user made: the version (ETag) stays and no event is due.
-            user.State.PasswordHash = rehashed;
+            user.State.PasswordHash = rehashed!;
+        }
+
+        if (rehash || recordChanged)
+        {
             await user.WriteStateAsync();
         }
     }
@@ -437,5 +446,6 @@ public sealed class UserGrain(
         Outbox = [.. s.Outbox],
         CredentialVersion = s.CredentialVersion,
         PendingRevocation = s.PendingRevocation,
+        Guesses = s.Guesses,
     };
 }

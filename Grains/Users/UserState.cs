@@ -35,5 +35,8 @@ public sealed class UserState
     /// </summary>
     [Id(10)] public PendingRevocation? PendingRevocation { get; set; }
 
+    /// <summary>Failed password guesses: stored, so that deactivating the grain or losing its silo does not reset them.</summary>
+    [Id(11)] public GuessRecord Guesses { get; set; } = new();
+
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }
