@@ -33,6 +33,18 @@ public sealed class AuthService(
 
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
     {
+        var started = time.GetTimestamp();
+        var outcome = await CheckAndStartSession(email, password, userAgent, ipAddress, cancellationToken);
+        if (outcome.Status == LoginStatus.InvalidCredentials && settings.FailedLoginMinimumTime - time.GetElapsedTime(started) is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest, time, cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    private async Task<LoginOutcome> CheckAndStartSession(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken)
+    {
         var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
         var userId = await index.GetOwner();
         if (userId is null)

@@ -34,9 +34,16 @@ public static class ApiHost
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
         var embedded = deployment.RedisConnection is null;
-        if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
+        // The first admin's password meets the rules every other password meets.
+        var adminPasswordErrors = new RequestErrors();
+        if (settings.AdminPassword is not null)
         {
-            throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
+            FieldRules.NewPassword(adminPasswordErrors, "ADMIN_PASSWORD", settings.AdminPassword);
+        }
+
+        if (adminPasswordErrors.Any)
+        {
+            throw new ConfigurationException($"ADMIN_PASSWORD {string.Join("; ", adminPasswordErrors.ToDictionary()["ADMIN_PASSWORD"])}.");
         }
 
         // Login accepts only addresses registration would, so the first admin must have one too.

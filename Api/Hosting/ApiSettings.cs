@@ -34,6 +34,12 @@ public sealed record ApiSettings
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
+    /// <summary>
+    /// A failed login answers no sooner than this, so that how long the stored hash took to check (old
+    /// parameters on a dormant account, a decoy for an unknown address) cannot be read from the answer.
+    /// </summary>
+    public TimeSpan FailedLoginMinimumTime { get; init; } = TimeSpan.FromMilliseconds(400);
+
     public bool ServesAuth => Role is ApiRole.All or ApiRole.Auth;
     public bool ServesUsers => Role is ApiRole.All or ApiRole.User;
 
@@ -77,6 +83,7 @@ public sealed record ApiSettings
             SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", TimeSpan.FromDays(1)),
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
             FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", TimeSpan.FromSeconds(10)),
+            FailedLoginMinimumTime = Duration(config, "FAILED_LOGIN_MINIMUM_TIME", TimeSpan.FromMilliseconds(400)),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };
