@@ -6,7 +6,7 @@ public enum AdminBootstrapStatus
     Created,
     /// <summary>An admin was bootstrapped before (whatever its email is now): nothing to do.</summary>
     AlreadyDone,
-    /// <summary>The address belongs to a user who is not an admin: nothing was created or changed.</summary>
+    /// <summary>The address belongs to a user who is not an admin: nothing was created or changed (even when an admin exists).</summary>
     EmailHeldByNonAdmin,
 }
 

@@ -8,19 +8,24 @@ public sealed class AdminBootstrapGrain(
 {
     public async Task<AdminBootstrapResult> Bootstrap(string email, string passwordHash)
     {
-        if (bootstrap.State.AdminId is { } done)
-        {
-            return new AdminBootstrapResult(AdminBootstrapStatus.AlreadyDone, done);
-        }
-
         var normalized = EmailAddress.Normalize(email);
         if (await GrainFactory.GetGrain<IEmailIndexGrain>(normalized).GetOwner() is { } owner)
         {
             // An admin from before this record existed is adopted; anyone else keeps what they have.
             var view = await GrainFactory.GetGrain<IUserGrain>(owner).Get();
-            return view is { IsAdmin: true }
+            if (view is not { IsAdmin: true })
+            {
+                return new AdminBootstrapResult(AdminBootstrapStatus.EmailHeldByNonAdmin, owner);
+            }
+
+            return bootstrap.State.AdminId is null
                 ? await Remember(AdminBootstrapStatus.AlreadyDone, owner)
-                : new AdminBootstrapResult(AdminBootstrapStatus.EmailHeldByNonAdmin, owner);
+                : new AdminBootstrapResult(AdminBootstrapStatus.AlreadyDone, owner);
+        }
+
+        if (bootstrap.State.AdminId is { } done)
+        {
+            return new AdminBootstrapResult(AdminBootstrapStatus.AlreadyDone, done);
         }
 
         var id = Guid.CreateVersion7();
