@@ -1,6 +1,6 @@
 using Api.Hosting;
-using Silo.Configuration;
-using Silo.Hosting;
+using Hosting;
+using Hosting.Configuration;
 
 if (HealthProbe.IsRequested(args))
 {

@@ -1,4 +1,5 @@
-using Silo.Configuration;
+using Hosting.Configuration;
+using Hosting;
 using Silo.Hosting;
 
 if (HealthProbe.IsRequested(args))

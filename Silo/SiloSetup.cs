@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
-using Silo.Configuration;
+using Hosting;
+using Hosting.Configuration;
 using Silo.Hosting;
 using Silo.ReadModel;
 using Silo.Persistence;
@@ -103,29 +104,6 @@ public static class SiloSetup
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
         silo.AddDashboard();
         return silo;
-    }
-
-    /// <summary>Silos and clients must agree on these to find each other.</summary>
-    public static IClientBuilder ConfigureAuthClient(this IClientBuilder client, DeploymentSettings settings)
-    {
-        client.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = settings.ClusterId;
-            o.ServiceId = settings.ServiceId;
-        });
-        client.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
-        // A front end learns the current gateways often, so a dead silo's gateway is dropped quickly.
-        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-        if (settings.RedisConnection is { } redis)
-        {
-            client.UseRedisClustering(redis);
-        }
-        else
-        {
-            client.UseLocalhostClustering(settings.GatewayPort);
-        }
-
-        return client;
     }
 
     public static string Describe(DeploymentSettings settings) =>

@@ -93,6 +93,7 @@ up() {
   head -c 48 /dev/urandom | base64 | tr -d '/+=' > "$state/jwt.secret"
   head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$state/dashboard.password"
   echo "building (Release)"
+  dotnet build "$root/Silo/Silo.csproj" -c Release -v quiet -nologo >/dev/null
   dotnet build "$root/Api/Api.csproj" -c Release -v quiet -nologo >/dev/null
   start_postgres "$state" "$pg_port" "$(cat "$state/postgres.password")"
   start_redis "$state" "$redis_port"

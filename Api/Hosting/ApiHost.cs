@@ -5,16 +5,15 @@ using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Hosting;
+using Hosting.Configuration;
 using Scalar.AspNetCore;
-using Silo;
-using Silo.Configuration;
-using Silo.Hosting;
 
 namespace Api.Hosting;
 
 /// <summary>
-/// Builds a front end from configuration: its role, its ports, and whether it joins a cluster
-/// as a client (REDIS_HOST set) or hosts an embedded single silo itself.
+/// Builds a front end from configuration: its role, its ports, and the cluster it joins as a client,
+/// or, given an <see cref="IEmbeddedSilo"/> (the EmbeddedHost project), the silo it hosts itself.
 /// </summary>
 public static class ApiHost
 {
@@ -28,12 +27,13 @@ public static class ApiHost
     public const int MaxRequestLineBytes = 8 * 1024;
 
     /// <summary>Builds the application; throws <see cref="ConfigurationException"/> for a bad setting.</summary>
-    public static WebApplication Build(WebApplicationBuilder builder)
+    public static WebApplication Build(WebApplicationBuilder builder, IEmbeddedSilo? embeddedSilo = null)
     {
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
-        var embedded = deployment.RedisConnection is null;
+        var embedded = embeddedSilo is not null;
+
         // The first admin's password meets the rules every other password meets.
         var adminPasswordErrors = new RequestErrors();
         if (settings.AdminPassword is not null)
@@ -70,9 +70,9 @@ public static class ApiHost
             }
         });
 
-        if (embedded)
+        if (embeddedSilo is not null)
         {
-            builder.UseOrleans(silo => silo.ConfigureAuthSilo(deployment));
+            embeddedSilo.Add(builder, deployment);
         }
         else
         {
@@ -136,7 +136,7 @@ public static class ApiHost
         services.AddAuthorization();
 
         var app = builder.Build();
-        LogStart(app, settings, deployment, embedded);
+        LogStart(app, settings, deployment, embeddedSilo);
 
         app.UseSecurityHeaders();
         app.UseConnectionCloseForOversizedBodies();
@@ -169,11 +169,8 @@ public static class ApiHost
             }
         }
 
-        if (embedded)
-        {
-            // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
-            app.MapDashboard(deployment);
-        }
+        // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
+        embeddedSilo?.Map(app, deployment);
 
         return app;
     }
@@ -203,20 +200,20 @@ public static class ApiHost
         return true;
     }
 
-    private static void LogStart(WebApplication app, ApiSettings settings, DeploymentSettings deployment, bool embedded)
+    private static void LogStart(WebApplication app, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
     {
         app.Logger.LogInformation(
             "API role {Role} (auth port {AuthPort}, user port {UserPort}); {Mode}",
             settings.Role,
             settings.AuthPort,
             settings.UserPort,
-            embedded ? $"embedded silo, {SiloSetup.Describe(deployment)}" : $"cluster client of {deployment.ClusterId}");
+            embeddedSilo is not null ? $"embedded silo, {embeddedSilo.Describe(deployment)}" : $"cluster client of {deployment.ClusterId}");
         if (settings.JwtSecretGenerated)
         {
             app.Logger.LogWarning("JWT_SECRET is not set: using a random per-process key; tokens die with this process");
         }
 
-        if (deployment.PersistsNothing)
+        if (embeddedSilo is not null && deployment.PersistsNothing)
         {
             app.Logger.LogWarning("Embedded mode with in-memory storage: NOTHING IS PERSISTED (set REDIS_HOST and POSTGRES_HOST to keep data)");
         }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Silo.Configuration;
-using static Silo.Configuration.Setting;
+using Hosting.Configuration;
+using static Hosting.Configuration.Setting;
 
 namespace Api.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
-using Silo.Hosting;
+using Hosting;
 
 namespace Api.Http;
 

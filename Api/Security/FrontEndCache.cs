@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Grains;
+using Grains.Interfaces;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 using StackExchange.Redis;

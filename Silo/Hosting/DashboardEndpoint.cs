@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Orleans.Dashboard;
-using Silo.Configuration;
+using Hosting.Configuration;
 
 namespace Silo.Hosting;
 

@@ -1,3 +1,4 @@
+using Hosting;
 using Grains.Interfaces;
 
 namespace Silo.Hosting;

@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Interfaces;
 using StackExchange.Redis;
 
 namespace Silo.Hosting;

@@ -1,5 +1,6 @@
 using Grains;
-using Silo.Configuration;
+using Hosting;
+using Hosting.Configuration;
 using Silo.Health;
 
 namespace Silo.Hosting;
@@ -16,12 +17,8 @@ public static class SiloHost
         var settings = DeploymentSettings.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
-        builder.Services.AddDependencyHealthChecks(settings);
+        builder.Services.AddDependencyHealthChecks(settings).AddSiloStoreChecks(settings);
         builder.Services.AddMetrics(GrainMetrics.MeterName);
-        if (settings.KafkaBrokers is { } brokers)
-        {
-            builder.Services.AddHealthChecks().AddCheck("kafka", new KafkaHealthCheck(brokers, settings.KafkaTopic), tags: [ServiceDefaults.ReadyTag]);
-        }
 
         var app = builder.Build();
         app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));

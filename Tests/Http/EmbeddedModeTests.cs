@@ -5,7 +5,7 @@ using Tests.Infrastructure;
 namespace Tests.Http;
 
 /// <summary>
-/// The no-configuration mode of `dotnet run --project Api`: one process, an embedded in-memory silo,
+/// The no-configuration mode of `dotnet run --project EmbeddedHost`: one process, an embedded in-memory silo,
 /// both APIs on their own ports and the silo endpoint beside them.
 /// </summary>
 public sealed class EmbeddedModeTests : IAsyncLifetime
@@ -20,7 +20,7 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await Hosts.StartApi(new Dictionary<string, string?>
+        _app = await Hosts.StartEmbedded(new Dictionary<string, string?>
         {
             ["AUTH_PORT"] = _authPort.ToString(),
             ["USER_PORT"] = _userPort.ToString(),

@@ -1,6 +1,6 @@
 using System.Net;
+using Hosting.Configuration;
 using Microsoft.AspNetCore.Builder;
-using Silo.Configuration;
 using Tests.Http;
 using Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Api.Security;
-using Grains;
+using Grains.Interfaces;
 using Grains.Interfaces.Sessions;
 using Microsoft.Extensions.Time.Testing;
 

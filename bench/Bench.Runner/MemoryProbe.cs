@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Grains.Interfaces.Sessions;
 using Silo.Hosting;
+using TestSupport;
 
 namespace Bench.Runner;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Streaming.Kafka.Testing;
+using TestSupport;
 
 namespace Bench.Runner;
 

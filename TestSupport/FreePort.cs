@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// Ports for the silos and front ends the tests start. They come from below the kernel's ephemeral range

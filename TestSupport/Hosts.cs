@@ -1,14 +1,15 @@
 using Api.Hosting;
+using EmbeddedHost;
 using Grains;
+using Hosting;
+using Hosting.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Silo;
-using Silo.Configuration;
 using Silo.Hosting;
 
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// Starts the real silo and front-end hosts in this process, configured exactly as the processes
@@ -26,6 +27,14 @@ public static class Hosts
     public static async Task<WebApplication> StartApi(IDictionary<string, string?> settings, LogCapture? logs = null)
     {
         var app = ApiHost.Build(Builder(settings, logs));
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>Both front ends with the silo inside, as <c>dotnet run --project EmbeddedHost</c> runs them.</summary>
+    public static async Task<WebApplication> StartEmbedded(IDictionary<string, string?> settings, LogCapture? logs = null)
+    {
+        var app = ApiHost.Build(Builder(settings, logs), new EmbeddedSilo());
         await app.StartAsync();
         return app;
     }

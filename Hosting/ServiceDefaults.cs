@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration.Memory;
 using OpenTelemetry.Metrics;
-using Silo.Configuration;
-using Silo.Health;
+using Hosting.Configuration;
+using Hosting.Health;
 
-namespace Silo.Hosting;
+namespace Hosting;
 
 /// <summary>What every host in the system serves the same way: configuration sources and health endpoints.</summary>
 public static class ServiceDefaults
@@ -45,11 +45,6 @@ public static class ServiceDefaults
     {
         var checks = services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
-        if (settings.PostgresConnection is { } postgres)
-        {
-            checks.AddCheck("postgresql", new PostgresHealthCheck(postgres), tags: [ReadyTag]);
-        }
-
         if (settings.RedisConnection is { } redis)
         {
             checks.AddCheck("redis", new RedisHealthCheck(redis), tags: [ReadyTag]);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// A silo or front end as its own OS process (`dotnet Silo.dll` / `dotnet Api.dll`), started with the

@@ -1,4 +1,4 @@
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>Waits for an eventually consistent outcome (a read model, membership) without fixed sleeps.</summary>
 public static class Poll

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace Silo.Configuration;
+namespace Hosting.Configuration;
 
 /// <summary>Reads one named setting and turns a malformed value into a <see cref="ConfigurationException"/> naming it.</summary>
 public static class Setting

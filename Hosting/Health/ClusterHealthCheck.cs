@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Silo.Health;
+namespace Hosting.Health;
 
 /// <summary>Ready when the cluster answers a call and has at least one active silo.</summary>
 internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck

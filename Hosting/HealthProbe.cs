@@ -1,4 +1,4 @@
-namespace Silo.Hosting;
+namespace Hosting;
 
 /// <summary>
 /// <c>dotnet App.dll probe URL</c>: exits 0 when the URL answers 2xx. Container images have no curl,

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Npgsql;
-using static Silo.Configuration.Setting;
+using System.Data.Common;
+using static Hosting.Configuration.Setting;
 
-namespace Silo.Configuration;
+namespace Hosting.Configuration;
 
 /// <summary>
 /// Where the cluster runs and what backs it, read once from the SPEC §3 variables. Every provider
@@ -78,14 +78,19 @@ public sealed record DeploymentSettings
 
     private static string PostgresConnectionString(IConfiguration config, string host)
     {
-        var builder = new NpgsqlConnectionStringBuilder
+        // Npgsql's keywords, quoted by the generic builder: the front ends carry no PostgreSQL driver.
+        var builder = new DbConnectionStringBuilder
         {
-            Host = host,
-            Port = Port(config, "POSTGRES_PORT", 5432),
-            Username = Required(config, "POSTGRES_USER", "POSTGRES_HOST is set"),
-            Password = Optional(config, "POSTGRES_PASSWORD"),
-            Database = Required(config, "POSTGRES_DB", "POSTGRES_HOST is set"),
+            ["Host"] = host,
+            ["Port"] = Port(config, "POSTGRES_PORT", 5432),
+            ["Username"] = Required(config, "POSTGRES_USER", "POSTGRES_HOST is set"),
+            ["Database"] = Required(config, "POSTGRES_DB", "POSTGRES_HOST is set"),
         };
+        if (Optional(config, "POSTGRES_PASSWORD") is { } password)
+        {
+            builder["Password"] = password;
+        }
+
         return builder.ConnectionString;
     }
 }

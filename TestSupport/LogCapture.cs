@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// Keeps every log line the in-process hosts write, rendered as a log sink would store it (message,

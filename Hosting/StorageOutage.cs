@@ -1,18 +1,22 @@
 using System.Net.Sockets;
-using Npgsql;
 using Orleans.Serialization;
-using StackExchange.Redis;
 
-namespace Silo.Hosting;
+namespace Hosting;
 
 /// <summary>
 /// Recognises a backing-store outage in an exception chain, wherever it surfaced: inside a grain call,
 /// in a grain's activation (state read) that Orleans answers with a rejection, or on a front end that
-/// received the driver's exception from a silo.
+/// received the driver's exception from a silo. Drivers are recognised by type name, so a front end
+/// classifies them without carrying the PostgreSQL driver or Orleans' Redis storage.
 /// </summary>
 public static class StorageOutage
 {
     private static readonly string[] DriverNamespaces = ["Npgsql", "StackExchange.Redis"];
+    private const string Postgres = "Npgsql.NpgsqlException";
+    private const string Redis = "StackExchange.Redis.RedisException";
+
+    // Redis grain storage reports a failed read or write with the driver's error only as text.
+    private const string RedisStorage = "Orleans.Persistence.Redis.RedisStorageException";
 
     /// <summary>
     /// Lets the drivers' exceptions cross the wire like .NET's own. Without this a rejected activation
@@ -24,9 +28,8 @@ public static class StorageOutage
 
     public static bool IsOutage(Exception e) => e switch
     {
-        NpgsqlException or RedisException or SocketException => true,
-        // Redis grain storage reports a failed read or write with the driver's error only as text.
-        Orleans.Persistence.Redis.RedisStorageException => true,
+        SocketException => true,
+        _ when Is(e, Postgres) || Is(e, Redis) || Is(e, RedisStorage) => true,
         Orleans.Storage.InconsistentStateException => false,
         // A driver exception whose type the receiving side would not load arrives under its name.
         UnavailableExceptionFallbackException { ExceptionType: { } type } when FromDriver(type) => true,
@@ -36,13 +39,27 @@ public static class StorageOutage
 
     public static string Describe(Exception e) => e switch
     {
-        NpgsqlException => "PostgreSQL",
-        RedisException or Orleans.Persistence.Redis.RedisStorageException => "Redis",
+        _ when Is(e, Postgres) => "PostgreSQL",
+        _ when Is(e, Redis) || Is(e, RedisStorage) => "Redis",
         UnavailableExceptionFallbackException { ExceptionType: { } type } when FromDriver(type) =>
             type.StartsWith("Npgsql", StringComparison.Ordinal) ? "PostgreSQL" : "Redis",
         _ when e.InnerException is { } inner => Describe(inner),
         _ => "network",
     };
+
+    /// <summary>Whether the exception is of the named type or derives from it.</summary>
+    private static bool Is(Exception e, string typeName)
+    {
+        for (var type = e.GetType(); type is not null; type = type.BaseType)
+        {
+            if (type.FullName == typeName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool FromDriver(string typeName) =>
         DriverNamespaces.Any(ns => typeName.StartsWith(ns + ".", StringComparison.Ordinal));

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace Silo.Health;
+namespace Hosting.Health;
 
 /// <summary>Pings Redis over one long-lived connection (opening one per probe would cost more than the probe).</summary>
 internal sealed class RedisHealthCheck(string configuration) : IHealthCheck, IAsyncDisposable

@@ -1,0 +1,24 @@
+using Api.Hosting;
+using EmbeddedHost;
+using Hosting;
+using Hosting.Configuration;
+
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.Run(args[1]);
+}
+
+ServiceDefaults.LoadDotEnv();
+WebApplication app;
+try
+{
+    app = ApiHost.Build(WebApplication.CreateBuilder(args), new EmbeddedSilo());
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"configuration error: {e.Message}");
+    return 1;
+}
+
+await app.RunAsync();
+return 0;

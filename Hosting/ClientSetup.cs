@@ -1,0 +1,32 @@
+using Hosting.Configuration;
+using Orleans.Configuration;
+using Orleans.Serialization;
+
+namespace Hosting;
+
+/// <summary>How a front end (or any other client) joins the cluster the settings name.</summary>
+public static class ClientSetup
+{
+    /// <summary>Silos and clients must agree on these to find each other.</summary>
+    public static IClientBuilder ConfigureAuthClient(this IClientBuilder client, DeploymentSettings settings)
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        client.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
+        // A front end learns the current gateways often, so a dead silo's gateway is dropped quickly.
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        if (settings.RedisConnection is { } redis)
+        {
+            client.UseRedisClustering(redis);
+        }
+        else
+        {
+            client.UseLocalhostClustering(settings.GatewayPort);
+        }
+
+        return client;
+    }
+}
