@@ -64,9 +64,15 @@ public static class ApiHost
                 return;
             }
 
-            foreach (var port in ListeningPorts(settings, deployment, embedded))
+            foreach (var port in ListeningPorts(settings))
             {
                 kestrel.ListenAnyIP(port);
+            }
+
+            // The embedded silo's endpoint shows the dashboard and its live log stream: this machine only.
+            if (embedded)
+            {
+                kestrel.ListenLocalhost(deployment.SiloHttpPort);
             }
         });
 
@@ -142,21 +148,25 @@ public static class ApiHost
         app.UseConnectionCloseForOversizedBodies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseListeningPorts();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseUtf8JsonBodies();
 
-        app.MapOperationalEndpoints();
+        // With ASPNETCORE_URLS the ports are the operator's: /metrics is then not served, for it could land on an API port.
+        int? metricsPort = embedded ? deployment.SiloHttpPort : settings.ManagementPort;
+        app.MapOperationalEndpoints(metricsPort, metrics: metricsPort is not null && !settings.UrlsOverridden);
         app.MapOpenApi();
         app.MapScalarApiReference();
-        var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
+        // Each API on its own port, by the port the connection came to (the Host header is the client's to write).
+        var restrictByPort = !settings.UrlsOverridden;
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
             if (restrictByPort)
             {
-                auth.RequireHost($"*:{settings.AuthPort}");
+                auth.RequireListeningPort(settings.AuthPort);
             }
         }
 
@@ -165,7 +175,7 @@ public static class ApiHost
             var users = app.MapUsersApi();
             if (restrictByPort)
             {
-                users.RequireHost($"*:{settings.UserPort}");
+                users.RequireListeningPort(settings.UserPort);
             }
         }
 
@@ -175,7 +185,7 @@ public static class ApiHost
         return app;
     }
 
-    private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)
+    private static IEnumerable<int> ListeningPorts(ApiSettings settings)
     {
         if (settings.ServesAuth)
         {
@@ -187,9 +197,9 @@ public static class ApiHost
             yield return settings.UserPort;
         }
 
-        if (embedded)
+        if (settings.ManagementPort is { } management)
         {
-            yield return deployment.SiloHttpPort;
+            yield return management;
         }
     }
 
