@@ -92,7 +92,7 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
     [Fact]
     public void The_silo_endpoint_with_the_dashboard_listens_on_loopback_only()
     {
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
 
         var silo = addresses.Select(a => new Uri(a)).Where(a => a.Port == _siloPort).ToList();
         Assert.NotEmpty(silo);
