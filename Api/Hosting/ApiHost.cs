@@ -144,6 +144,8 @@ public static class ApiHost
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
 
+        // First: everything after it (limits, session records, logs) sees the client, not the proxy.
+        app.UseTrustedProxies(settings.TrustedProxies);
         app.UseSecurityHeaders();
         app.UseConnectionCloseForOversizedBodies();
         app.UseExceptionHandler();

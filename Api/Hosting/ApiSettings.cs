@@ -34,6 +34,9 @@ public sealed record ApiSettings
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
+    /// <summary>The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES); none by default.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>The front end's own port for /metrics (never the API ports); unset: no metrics endpoint (embedded mode: the silo endpoint).</summary>
     public int? ManagementPort { get; init; }
 
@@ -87,6 +90,7 @@ public sealed record ApiSettings
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
             FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", TimeSpan.FromSeconds(10)),
             FailedLoginMinimumTime = Duration(config, "FAILED_LOGIN_MINIMUM_TIME", TimeSpan.FromMilliseconds(400)),
+            TrustedProxies = Hosting.TrustedProxies.Parse(Optional(config, "TRUSTED_PROXIES")),
             ManagementPort = Optional(config, "MANAGEMENT_PORT") is null ? null : Port(config, "MANAGEMENT_PORT", 0),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,

@@ -16,7 +16,7 @@ public static class ClientRateLimit
 
     public static RateLimitPartition<string> For(HttpContext http, int permitsPerMinute) =>
         RateLimitPartition.GetFixedWindowLimiter(
-            ClientAddress.Of(http) ?? "unknown",
+            ClientAddress.Bucket(http) ?? "unknown",
             _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permitsPerMinute,
