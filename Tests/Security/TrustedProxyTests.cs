@@ -14,12 +14,12 @@ public sealed class TrustedProxyTests(FrontEndsFixture api)
     {
         await WithUserFrontEnd([("TRUSTED_PROXIES", "127.0.0.1, ::1")], async users =>
         {
-            Assert.Equal([201, 201, 429], await Registrations(users, "203.0.113.7", "203.0.113.7", "203.0.113.7"));
-            Assert.Equal([201], await Registrations(users, "203.0.113.8"));
+            Assert.Equal(new[] { 201, 201, 429 }, await Registrations(users, "203.0.113.7", "203.0.113.7", "203.0.113.7"));
+            Assert.Equal(new[] { 201 }, await Registrations(users, "203.0.113.8"));
 
             // One /64 is one bucket, however the client varies the rest; the next /64 is another.
-            Assert.Equal([201, 201, 429], await Registrations(users, "2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"));
-            Assert.Equal([201], await Registrations(users, "2001:db8:1:3::1"));
+            Assert.Equal(new[] { 201, 201, 429 }, await Registrations(users, "2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"));
+            Assert.Equal(new[] { 201 }, await Registrations(users, "2001:db8:1:3::1"));
         });
     }
 
@@ -27,7 +27,7 @@ public sealed class TrustedProxyTests(FrontEndsFixture api)
     public async Task Without_trusted_proxies_a_forwarded_address_is_ignored()
     {
         await WithUserFrontEnd([], async users =>
-            Assert.Equal([201, 201, 429], await Registrations(users, "203.0.113.7", "203.0.113.8", "203.0.113.9")));
+            Assert.Equal(new[] { 201, 201, 429 }, await Registrations(users, "203.0.113.7", "203.0.113.8", "203.0.113.9")));
     }
 
     private async Task WithUserFrontEnd((string, string?)[] settings, Func<HttpClient, Task> test)
