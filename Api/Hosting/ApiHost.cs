@@ -90,7 +90,7 @@ public static class ApiHost
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
-        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton(new PasswordHasher(settings.HashQueueLimit));
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
         if (deployment.RedisConnection is { } redis)

@@ -34,6 +34,9 @@ public sealed record ApiSettings
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
+    /// <summary>Password hashes waiting or running before a further one is answered 503 (HASH_QUEUE_LIMIT).</summary>
+    public int HashQueueLimit { get; init; } = Security.PasswordHasher.DefaultQueuePerCore * Environment.ProcessorCount;
+
     /// <summary>The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES); none by default.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
@@ -90,6 +93,7 @@ public sealed record ApiSettings
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
             FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", TimeSpan.FromSeconds(10)),
             FailedLoginMinimumTime = Duration(config, "FAILED_LOGIN_MINIMUM_TIME", TimeSpan.FromMilliseconds(400)),
+            HashQueueLimit = Count(config, "HASH_QUEUE_LIMIT", Security.PasswordHasher.DefaultQueuePerCore * Environment.ProcessorCount),
             TrustedProxies = Hosting.TrustedProxies.Parse(Optional(config, "TRUSTED_PROXIES")),
             ManagementPort = Optional(config, "MANAGEMENT_PORT") is null ? null : Port(config, "MANAGEMENT_PORT", 0),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
