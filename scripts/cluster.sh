@@ -45,12 +45,15 @@ service_env() {
       cluster_env
       echo "API_ROLE=auth"
       echo "AUTH_PORT=3001"
+      echo "MANAGEMENT_PORT=9464"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
       ;;
     user-api)
       cluster_env
       echo "API_ROLE=user"
       echo "USER_PORT=3002"
+      # Both front ends run on this one machine: each its own management port.
+      echo "MANAGEMENT_PORT=9465"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
       echo "ADMIN_EMAIL=${ADMIN_EMAIL:-}"
       echo "ADMIN_PASSWORD=${ADMIN_PASSWORD:-}"

@@ -62,7 +62,8 @@ public sealed class PasswordGuessThrottle(TimeProvider time, Func<GuessRecord> s
     /// <summary>The outcome of a granted check; true when the record changed.</summary>
     public bool Completed(bool succeeded)
     {
-        _inFlight.TryDequeue(out _);
+        // The wait runs from when the guess began, as for a guess at an unknown address, so the two look alike.
+        var began = _inFlight.TryDequeue(out var oldest) ? oldest : time.GetUtcNow();
         if (succeeded)
         {
             var had = Record.Failures > 0 || Record.BlockedUntil != default;
@@ -71,7 +72,7 @@ public sealed class PasswordGuessThrottle(TimeProvider time, Func<GuessRecord> s
             return had;
         }
 
-        CountFailure(time.GetUtcNow());
+        CountFailure(began);
         return true;
     }
 
