@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/services.sh
 
-# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka.
-ensure_packages chromium kcat
+# Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
+# Node runs the jose interop check, whose npm packages come from its lock file, and the README's kafkajs
+# consumer example (npm fetches kafkajs from the npm registry).
+ensure_packages chromium kcat nodejs
+npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -4,8 +4,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using Orleans.Streams;
 using Hosting;
 using Hosting.Configuration;
+using Silo.Events;
 using Silo.Hosting;
 using Silo.ReadModel;
 using Silo.Persistence;
@@ -88,10 +90,15 @@ public static class SiloSetup
                 o.BootstrapServers = brokers;
                 o.Topic = settings.KafkaTopic;
                 o.Partitions = settings.KafkaPartitions;
+                o.ReplicationFactor = settings.KafkaReplicationFactor;
+                o.MinInSyncReplicas = settings.KafkaMinInSyncReplicas;
                 o.ConsumerGroupId = $"{settings.ServiceId}.{UserEventStream.Provider}";
+                o.RecordHeaders = UserEventHeaders.For;
                 // A publish attempt gives up soon; the user grain's outbox retries it.
                 o.ProducerConfig["message.timeout.ms"] = "5000";
-            });
+            },
+            // Every subscriber is implicit (the projection grain), as in the tests: no pub-sub state to store.
+            stream => stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
         else
         {

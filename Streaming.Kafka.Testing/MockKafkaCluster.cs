@@ -67,6 +67,16 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public void CreateTopic(string topic, int partitions, int replicationFactor = 1) =>
         Check(LibRdKafka.rd_kafka_mock_topic_create(Cluster, topic, partitions, replicationFactor), $"create topic {topic}");
 
+    /// <summary>
+    /// Creates what the Kafka stream provider checks for at start: its topic and the <c>.dlq</c> topic its
+    /// dead letters go to (on a real cluster the provider creates both itself).
+    /// </summary>
+    public void CreateStreamTopics(string topic, int partitions, int replicationFactor = 1)
+    {
+        CreateTopic(topic, partitions, replicationFactor);
+        CreateTopic(topic + ".dlq", 1, replicationFactor);
+    }
+
     /// <summary>Moves a partition's leadership to one broker, e.g. to take exactly that partition offline.</summary>
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(LibRdKafka.rd_kafka_mock_partition_set_leader(Cluster, topic, partition, brokerId), $"move {topic}/{partition} to broker {brokerId}");
@@ -78,6 +88,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// <summary>Lets the broker accept connections again, on the same port.</summary>
     public void SetBrokerUp(int brokerId = AllBrokers) =>
         Check(LibRdKafka.rd_kafka_mock_broker_set_up(Cluster, brokerId), $"set broker {brokerId} up");
+
+    /// <summary>
+    /// Delays every answer of the broker by <paramref name="rtt"/>; requests are still carried out at once. A
+    /// client whose request timeout is shorter gives up and retries a request the broker already performed.
+    /// </summary>
+    public void SetBrokerRoundTrip(TimeSpan rtt, int brokerId = AllBrokers) =>
+        Check(LibRdKafka.rd_kafka_mock_broker_set_rtt(Cluster, brokerId, (int)rtt.TotalMilliseconds), $"set broker {brokerId} round trip");
 
     public void Dispose()
     {

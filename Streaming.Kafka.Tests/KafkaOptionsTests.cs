@@ -25,14 +25,26 @@ public sealed class KafkaOptionsTests(MockKafkaFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Start_fails_when_the_existing_topic_has_another_partition_count()
+    public void MinInSyncReplicas_above_the_replication_factor_is_rejected_at_start()
+    {
+        var options = new KafkaStreamOptions { BootstrapServers = "localhost:9092", Topic = "t", ConsumerGroupId = "g", ReplicationFactor = 2, MinInSyncReplicas = 3 };
+
+        var error = Assert.Throws<OrleansConfigurationException>(() => AdapterHarness.CreateFactory(options));
+
+        Assert.Contains("MinInSyncReplicas", error.Message);
+    }
+
+    [Fact]
+    public async Task A_topic_with_another_partition_count_keeps_publishing_off_and_says_why()
     {
         var options = fixture.NewTopic("mismatch", partitions: 2);
         options.Partitions = 3;
+        await using var harness = await AdapterHarness.StartUncheckedAsync(options);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AdapterHarness.StartAsync(options));
+        var problem = await WaitForProblem(harness, "has 2 partitions");
 
-        Assert.Contains("has 2 partitions", error.Message);
+        await Assert.ThrowsAsync<KafkaUnavailableException>(() => harness.PublishAsync(StreamId.Create("ns", "k"), "refused"));
+        Assert.Contains("configured for 3", problem);
     }
 
     [Fact]
@@ -41,23 +53,52 @@ public sealed class KafkaOptionsTests(MockKafkaFixture fixture) : IClassFixture<
         var options = fixture.NewTopic("present", partitions: 1);
         options.Topic = $"missing-{Guid.NewGuid():N}";
         options.CreateTopicIfMissing = false;
+        await using var harness = await AdapterHarness.StartUncheckedAsync(options);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AdapterHarness.StartAsync(options));
+        await WaitForProblem(harness, "does not exist");
 
-        Assert.Contains("does not exist", error.Message);
+        Assert.False(harness.Factory.Status.CanPublish);
     }
 
     // The mock broker has no controller and no CreateTopics, so creation cannot succeed here; what is checked is
-    // that a missing topic leads to a CreateTopics request and that its failure stops the start with Kafka's error.
+    // that a missing topic leads to a CreateTopics request whose failure Kafka reports (the "controller" error
+    // comes from the broker's answer) and that the provider stays up, degraded, saying so.
     [Fact]
-    public async Task A_missing_topic_is_requested_from_the_admin_API_and_a_failure_stops_the_start()
+    public async Task A_missing_topic_is_requested_from_the_admin_API_and_a_failure_leaves_publishing_degraded()
     {
         var options = fixture.NewTopic("present", partitions: 1);
         options.Topic = $"created-{Guid.NewGuid():N}";
         options.AdminTimeout = TimeSpan.FromSeconds(1);
+        await using var harness = await AdapterHarness.StartUncheckedAsync(options);
 
-        var error = await Assert.ThrowsAnyAsync<Confluent.Kafka.KafkaException>(() => AdapterHarness.StartAsync(options));
+        await WaitForProblem(harness, "controller");
 
-        Assert.Contains("controller", error.Message);
+        Assert.False(harness.Factory.Status.TopicConfirmed);
+    }
+
+    // What the provider asks a real cluster for when it creates its topics.
+    [Fact]
+    public void Created_topics_carry_the_configured_replication_settings()
+    {
+        var options = new KafkaStreamOptions { Topic = "t", Partitions = 6, ReplicationFactor = 3, MinInSyncReplicas = 2 };
+
+        var specification = KafkaTopicInitializer.Specification(options, "t.dlq");
+
+        Assert.Equal(("t.dlq", 6, (short)3), (specification.Name, specification.NumPartitions, specification.ReplicationFactor));
+        Assert.Equal("2", specification.Configs["min.insync.replicas"]);
+        Assert.Null(KafkaTopicInitializer.Specification(new KafkaStreamOptions { Topic = "t" }, "t").Configs);
+    }
+
+    private static async Task<string> WaitForProblem(AdapterHarness harness, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (harness.Factory.Status.Problem is not { } problem || !problem.Contains(expected, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Expected a problem with '{expected}', the status says: {harness.Factory.Status.Problem ?? "publishing"}");
+            await Task.Delay(20);
+        }
+
+        return harness.Factory.Status.Problem!;
     }
 }

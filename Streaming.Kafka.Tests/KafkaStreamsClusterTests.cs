@@ -16,6 +16,7 @@ public sealed class KafkaStreamsClusterTests(MockKafkaFixture fixture) : IClassF
         var options = fixture.NewTopic("e2e", partitions: 4);
         var cluster = KafkaClusterConfig.Build(options);
         await cluster.DeployAsync();
+        await KafkaClusterConfig.WaitUntilPublishing(cluster);
         try
         {
             string[] users = ["user-a", "user-b"];
@@ -53,6 +54,7 @@ public sealed class KafkaStreamsClusterTests(MockKafkaFixture fixture) : IClassF
 
         var before = KafkaClusterConfig.Build(options);
         await before.DeployAsync();
+        await KafkaClusterConfig.WaitUntilPublishing(before);
         try
         {
             for (var i = 0; i < 5; i++) await Publish(before, user, $"old-{i}");
@@ -68,6 +70,7 @@ public sealed class KafkaStreamsClusterTests(MockKafkaFixture fixture) : IClassF
 
         var after = KafkaClusterConfig.Build(options);
         await after.DeployAsync();
+        await KafkaClusterConfig.WaitUntilPublishing(after);
         try
         {
             for (var i = 0; i < 3; i++) await Publish(after, user, $"new-{i}");

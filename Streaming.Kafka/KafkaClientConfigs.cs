@@ -29,13 +29,15 @@ internal static class KafkaClientConfigs
 
     public static ConsumerConfig ForConsumer(KafkaStreamOptions options, string clientId)
     {
-        var config = new ConsumerConfig { ClientId = clientId };
+        // librdkafka commits the stored offsets on its own thread this often (and on close): no commit ever
+        // blocks the pulling agent or a pool thread, and a broker outage only delays commits.
+        var config = new ConsumerConfig { ClientId = clientId, AutoCommitIntervalMs = 1000 };
         Apply(config, options.ConsumerConfig);
 
         config.BootstrapServers = options.BootstrapServers;
         config.GroupId = options.ConsumerGroupId;
-        // Offsets are committed explicitly, and only after Orleans delivered the events.
-        config.EnableAutoCommit = false;
+        // Only offsets the receiver stores are committed, and it stores only the delivered prefix.
+        config.EnableAutoCommit = true;
         config.EnableAutoOffsetStore = false;
         // No committed offset yet: start from the beginning rather than skip what was published before.
         config.AutoOffsetReset = AutoOffsetReset.Earliest;

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Streaming.Kafka;
 
 /// <summary>
@@ -24,14 +26,32 @@ public sealed class KafkaStreamOptions
     /// </summary>
     public string ConsumerGroupId { get; set; } = string.Empty;
 
-    /// <summary>Replication factor used when the provider creates the topic.</summary>
+    /// <summary>Replication factor used when the provider creates the topic (and its dead-letter topic).</summary>
     public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>
+    /// <c>min.insync.replicas</c> of a topic the provider creates; null leaves the broker's default. With acks=all,
+    /// a write then needs this many replicas, so it must not exceed <see cref="ReplicationFactor"/>.
+    /// </summary>
+    public short? MinInSyncReplicas { get; set; }
 
     /// <summary>Create <see cref="Topic"/> at start when it does not exist (needs the broker's CreateTopics permission).</summary>
     public bool CreateTopicIfMissing { get; set; } = true;
 
-    /// <summary>Time allowed for the start-up metadata and topic-creation calls.</summary>
+    /// <summary>
+    /// How long a publisher waits for Kafka's acknowledgement before it is told to retry later. Shorter than
+    /// <c>message.timeout.ms</c> on purpose: a publisher (a grain's turn) must not be held for a whole outage.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Time allowed for one metadata or topic-creation call (they are retried in the background).</summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Extra headers for each record, from its stream and event (e.g. CloudEvents <c>ce_*</c> headers for outside
+    /// consumers). Must not throw; the provider's own headers are added besides.
+    /// </summary>
+    public Func<StreamId, object?, IEnumerable<KeyValuePair<string, byte[]>>>? RecordHeaders { get; set; }
 
     /// <summary>
     /// Extra librdkafka producer properties (e.g. security settings, <c>linger.ms</c>, <c>message.timeout.ms</c>).

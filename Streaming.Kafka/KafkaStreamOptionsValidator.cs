@@ -30,6 +30,10 @@ internal sealed class KafkaStreamOptionsValidator(KafkaStreamOptions options, st
             yield return $"{nameof(KafkaStreamOptions.ConsumerGroupId)} is required";
         if (options.ReplicationFactor < 1)
             yield return $"{nameof(KafkaStreamOptions.ReplicationFactor)} must be at least 1";
+        if (options.MinInSyncReplicas is { } minInSync && (minInSync < 1 || minInSync > options.ReplicationFactor))
+            yield return $"{nameof(KafkaStreamOptions.MinInSyncReplicas)} must be between 1 and {nameof(KafkaStreamOptions.ReplicationFactor)}";
+        if (options.PublishTimeout <= TimeSpan.Zero)
+            yield return $"{nameof(KafkaStreamOptions.PublishTimeout)} must be positive";
         if (options.AdminTimeout <= TimeSpan.Zero)
             yield return $"{nameof(KafkaStreamOptions.AdminTimeout)} must be positive";
     }

@@ -5,6 +5,7 @@ using Hosting;
 using Hosting.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Silo.Hosting;
@@ -24,9 +25,13 @@ public static class Hosts
         return app;
     }
 
-    public static async Task<WebApplication> StartApi(IDictionary<string, string?> settings, LogCapture? logs = null)
+    /// <param name="services">Registrations made before the host's own, which then keep them (a keyed test clock, say).</param>
+    public static async Task<WebApplication> StartApi(
+        IDictionary<string, string?> settings, LogCapture? logs = null, Action<IServiceCollection>? services = null)
     {
-        var app = ApiHost.Build(Builder(settings, logs));
+        var builder = Builder(settings, logs);
+        services?.Invoke(builder.Services);
+        var app = ApiHost.Build(builder);
         await app.StartAsync();
         return app;
     }

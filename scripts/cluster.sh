@@ -47,6 +47,12 @@ service_env() {
       echo "AUTH_PORT=3001"
       echo "MANAGEMENT_PORT=9464"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
+      echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
+      echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"
+      echo "JWT_KEY_ENCRYPTION_KEY=${JWT_KEY_ENCRYPTION_KEY:-$(cat "$state/jwt.kek" 2>/dev/null || echo unset)}"
+      echo "JWT_KEY_ROTATION=${JWT_KEY_ROTATION:-}"
+      echo "JWT_KEY_PUBLISH_AHEAD=${JWT_KEY_PUBLISH_AHEAD:-}"
+      echo "INTROSPECTION_CLIENTS=${INTROSPECTION_CLIENTS:-}"
       ;;
     user-api)
       cluster_env
@@ -55,6 +61,8 @@ service_env() {
       # Both front ends run on this one machine: each its own management port.
       echo "MANAGEMENT_PORT=9465"
       echo "JWT_SECRET=$(cat "$state/jwt.secret" 2>/dev/null || echo unset)"
+      echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
+      echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"
       echo "ADMIN_EMAIL=${ADMIN_EMAIL:-}"
       echo "ADMIN_PASSWORD=${ADMIN_PASSWORD:-}"
       ;;
@@ -94,6 +102,7 @@ up() {
   chmod 755 "$state"
   head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/postgres.password"
   head -c 48 /dev/urandom | base64 | tr -d '/+=' > "$state/jwt.secret"
+  head -c 32 /dev/urandom | base64 > "$state/jwt.kek"
   head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$state/dashboard.password"
   echo "building (Release)"
   dotnet build "$root/Silo/Silo.csproj" -c Release -v quiet -nologo >/dev/null

@@ -13,6 +13,7 @@ ensure_packages() {
   for package in "${missing[@]}"; do
     case "$package" in
       postgresql|redis-server) wanted+=("$package") ;;
+      nodejs) command -v node >/dev/null && command -v npm >/dev/null || wanted+=(nodejs npm) ;;
       *) command -v "$package" >/dev/null || wanted+=("$package") ;;
     esac
   done

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Api.Hosting;
 using Api.Http;
 using Api.Security;
+using Api.Tokens;
 using Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,9 +11,6 @@ namespace Api.Auth;
 /// <summary>The Auth API (SPEC §4), port 3001.</summary>
 public static class AuthApi
 {
-    // Far above any token this service issues; longer input is not worth parsing.
-    private const int MaxTokenLength = 8192;
-
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/auth").WithTags("Auth");
@@ -45,9 +43,7 @@ public static class AuthApi
             .RequireAuthorization()
             .WithName("RevokeSession")
             .WithSummary("Revoke one of the caller's sessions");
-        api.MapPost("/introspect", Introspect)
-            .WithName("Introspect")
-            .WithSummary("RFC 7662-style token introspection for other services: is this access token live, and for whom");
+        api.MapTokenRoutes();
 
         return api;
     }
@@ -119,17 +115,6 @@ public static class AuthApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(Guid id, ClaimsPrincipal user, AuthService auth) =>
         await auth.RevokeSession(Caller.From(user), id) ? TypedResults.NoContent() : ApiProblems.NotFound("No such session of yours.");
-
-    private static async Task<Results<Ok<IntrospectionResponse>, ValidationProblem>> Introspect(IntrospectRequest body, AuthService auth, HttpContext http)
-    {
-        if (string.IsNullOrEmpty(body.Token))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["is required"] });
-        }
-
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(body.Token.Length > MaxTokenLength ? IntrospectionResponse.Inactive : await auth.Introspect(body.Token));
-    }
 
     private static Ok<TokenResponse> NoStore(HttpContext http, TokenResponse tokens)
     {

@@ -105,7 +105,7 @@ public sealed class AuthService(
 
         metrics.Login("succeeded");
         logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
-        return new LoginOutcome(LoginStatus.Succeeded, Tokens(user, sessionId, refreshToken));
+        return new LoginOutcome(LoginStatus.Succeeded, await Tokens(user, sessionId, refreshToken));
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ public sealed class AuthService(
             return null;
         }
 
-        return Tokens(user, sessionId, replacement);
+        return await Tokens(user, sessionId, replacement);
     }
 
     public Task Logout(Caller caller)
@@ -206,10 +206,10 @@ public sealed class AuthService(
         return true;
     }
 
-    /// <summary>What another service learns about a token: valid signature and claims, live session, live permissions.</summary>
-    public async Task<IntrospectionResponse> Introspect(string token)
+    /// <summary>What another service learns about a token (RFC 7662): valid signature and claims, live session, live permissions.</summary>
+    public async Task<IntrospectionResponse> Introspect(string token, CancellationToken cancellationToken)
     {
-        var result = await accessTokens.Validate(token);
+        var result = await accessTokens.Validate(token, cancellationToken);
         if (!result.IsValid || !Caller.TryFrom(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity), out var caller))
         {
             return IntrospectionResponse.Inactive;
@@ -222,14 +222,48 @@ public sealed class AuthService(
             return IntrospectionResponse.Inactive;
         }
 
-        var expires = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero).ToUnixTimeSeconds();
-        return new IntrospectionResponse(true, caller.UserId, caller.SessionId, expires, user.Permissions);
+        var jwt = (Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)result.SecurityToken;
+        return new IntrospectionResponse(
+            true,
+            caller.UserId,
+            caller.SessionId,
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero).ToUnixTimeSeconds(),
+            new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero).ToUnixTimeSeconds(),
+            jwt.Issuer,
+            jwt.Audiences.FirstOrDefault(),
+            "Bearer",
+            user.Permissions);
+    }
+
+    /// <summary>
+    /// RFC 7009: ends the session a refresh token or an access token belongs to. Anything else (unknown,
+    /// expired, forged) changes nothing, and the caller is not told which it was.
+    /// </summary>
+    public async Task Revoke(string token, CancellationToken cancellationToken)
+    {
+        if (RefreshTokens.TryParse(token, out var sessionId))
+        {
+            if (await grains.GetGrain<ISessionGrain>(sessionId).RevokeByRefreshToken(RefreshTokens.Hash(token)))
+            {
+                logger.LogInformation("Session {SessionId} revoked by its refresh token", sessionId);
+            }
+
+            return;
+        }
+
+        var result = await accessTokens.Validate(token, cancellationToken);
+        if (result.IsValid && Caller.TryFrom(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity), out var caller)
+            && await grains.GetGrain<ISessionGrain>(caller.SessionId).GetInfo() is { } info && info.UserId == caller.UserId)
+        {
+            await grains.GetGrain<ISessionGrain>(caller.SessionId).Revoke();
+            logger.LogInformation("Session {SessionId} of user {UserId} revoked by its access token", caller.SessionId, caller.UserId);
+        }
     }
 
     public Task<UserView?> Me(Caller caller) => cache.User(caller.UserId, () => grains.GetGrain<IUserGrain>(caller.UserId).Get());
 
-    private TokenResponse Tokens(UserView user, Guid sessionId, string refreshToken) => new(
-        accessTokens.Issue(user, sessionId),
+    private async Task<TokenResponse> Tokens(UserView user, Guid sessionId, string refreshToken) => new(
+        await accessTokens.Issue(user, sessionId),
         refreshToken,
         "Bearer",
         (int)accessTokens.Lifetime.TotalSeconds,

@@ -1,6 +1,7 @@
 using Api.Auth;
 using Api.Http;
 using Api.Security;
+using Api.Tokens;
 using Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
@@ -33,6 +34,7 @@ public static class ApiHost
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
         var embedded = embeddedSilo is not null;
+        var tokenSettings = TokenSettings.From(builder.Configuration, embedded, signs: settings.ServesAuth);
 
         // The first admin's password meets the rules every other password meets.
         var adminPasswordErrors = new RequestErrors();
@@ -91,6 +93,7 @@ public static class ApiHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton(new PasswordHasher(settings.HashQueueLimit));
+        services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
         if (deployment.RedisConnection is { } redis)
@@ -130,6 +133,9 @@ public static class ApiHost
                 o.TokenValidationParameters = tokens.ValidationParameters;
                 o.Events = new JwtBearerEvents
                 {
+                    // Keys first: a ring that is due is fetched before the token is checked against it.
+                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
+                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
                     OnTokenValidated = LiveSessionCheck.OnTokenValidated,
                     OnChallenge = async context =>
                     {
@@ -143,6 +149,7 @@ public static class ApiHost
 
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
+        LogTokenSigning(app, tokenSettings);
 
         // First: everything after it (limits, session records, logs) sees the client, not the proxy.
         app.UseTrustedProxies(settings.TrustedProxies);
@@ -166,9 +173,11 @@ public static class ApiHost
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireListeningPort(settings.AuthPort);
+                discovery.RequireListeningPort(settings.AuthPort);
             }
         }
 
@@ -185,6 +194,16 @@ public static class ApiHost
         embeddedSilo?.Map(app, deployment);
 
         return app;
+    }
+
+    private static void LogTokenSigning(WebApplication app, TokenSettings tokens)
+    {
+        app.Logger.LogInformation(
+            "Access tokens: {Algorithm}; introspection clients: {Clients}", tokens.Algorithm, tokens.IntrospectionClients.Count);
+        if (tokens.KeyEncryptionKeyGenerated)
+        {
+            app.Logger.LogWarning("JWT_KEY_ENCRYPTION_KEY is not set: the in-memory key ring is sealed with a random per-process key");
+        }
     }
 
     private static IEnumerable<int> ListeningPorts(ApiSettings settings)

@@ -69,8 +69,9 @@ public static partial class FieldRules
         }
     }
 
-    // Deliberately plain: one @, no spaces or control characters, a dot in the domain.
-    [GeneratedRegex(@"^[^@\s\p{Cc}]{1,64}@[^@\s\p{Cc}.]+(\.[^@\s\p{Cc}.]+)+$")]
+    // Deliberately plain: one @, no spaces, control or invisible format characters (a zero-width or
+    // byte-order mark would make a look-alike of another address), a dot in the domain.
+    [GeneratedRegex(@"^[^@\s\p{Cc}\p{Cf}]{1,64}@[^@\s\p{Cc}\p{Cf}.]+(\.[^@\s\p{Cc}\p{Cf}.]+)+$")]
     private static partial Regex EmailPattern();
 
     [GeneratedRegex("^[a-z][a-z0-9:._-]{0,63}$")]

@@ -18,6 +18,12 @@ public interface ISessionGrain : IGrainWithGuidKey
     /// <summary>Ends the session on behalf of the user's session list, which already forgets it.</summary>
     Task RevokeFromUserList();
 
+    /// <summary>
+    /// Ends the session when <paramref name="presentedHash"/> is its current or a rotated-away refresh token
+    /// (RFC 7009 revocation); true when it did.
+    /// </summary>
+    Task<bool> RevokeByRefreshToken(string presentedHash);
+
     /// <summary>The session's details while it is live.</summary>
     Task<SessionInfo?> GetInfo();
 }

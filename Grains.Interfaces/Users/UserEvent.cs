@@ -3,8 +3,10 @@ using System.Text.Json;
 namespace Grains.Interfaces.Users;
 
 /// <summary>
-/// A change to a user, as it travels on the "user-events" stream and Kafka topic (SPEC §6). It never
-/// carries a password or a hash.
+/// A change to a user, as it travels on the "user-events" stream and Kafka topic (SPEC §6; the value's JSON
+/// Schema is docs/user-event.schema.json). It never carries a password or a hash. <see cref="Version"/> is the
+/// user's version after the write (one write may yield several events); <see cref="Sequence"/> counts the user's
+/// events, 1, 2, 3..., so a consumer that remembers the last one it applied can skip a redelivered event.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record UserEvent(
@@ -12,6 +14,7 @@ public sealed record UserEvent(
     [property: Id(1)] string Type,
     [property: Id(2)] Guid UserId,
     [property: Id(3)] long Version,
+    [property: Id(6)] long Sequence,
     [property: Id(4)] DateTimeOffset OccurredAt,
     [property: Id(5)] UserEventData Data)
 {

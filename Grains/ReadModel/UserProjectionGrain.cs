@@ -7,13 +7,13 @@ using Orleans.Streams.Core;
 namespace Grains.ReadModel;
 
 /// <summary>
-/// The services' own consumer of one user's events (implicitly subscribed, keyed by user id, so
-/// events arrive in order): it feeds the read model and, on deletion, makes sure every session is
+/// The services' own consumer of one user's events (implicitly subscribed, keyed by the stream key — the user
+/// id as a string, see <see cref="UserEventStream.Of"/> — so events arrive in order): it feeds the read model and, on deletion, makes sure every session is
 /// gone. Both effects are idempotent, so a redelivered event changes nothing.
 /// </summary>
 [ImplicitStreamSubscription(UserEventStream.Namespace)]
 public sealed class UserProjectionGrain(IUserDirectory directory, ILogger<UserProjectionGrain> logger)
-    : Grain, IGrainWithGuidKey, IStreamSubscriptionObserver, IAsyncObserver<string>
+    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<string>
 {
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         await handleFactory.Create<string>().ResumeAsync(this);
@@ -32,7 +32,7 @@ public sealed class UserProjectionGrain(IUserDirectory directory, ILogger<UserPr
 
     public Task OnErrorAsync(Exception ex)
     {
-        logger.LogWarning(ex, "User event stream of {UserId} reported an error", this.GetPrimaryKey());
+        logger.LogWarning(ex, "User event stream of {UserId} reported an error", this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 }

@@ -115,6 +115,19 @@ public sealed class SessionGrain(
 
     public Task RevokeFromUserList() => StoreRevocation();
 
+    public async Task<bool> RevokeByRefreshToken(string presentedHash)
+    {
+        var state = session.State;
+        if (!state.IsLiveAt(time.GetUtcNow())
+            || !(HashEquals(presentedHash, state.RefreshTokenHash) || state.RetiredTokenHashes.Any(retired => HashEquals(presentedHash, retired))))
+        {
+            return false;
+        }
+
+        await Revoke();
+        return true;
+    }
+
     public Task<SessionInfo?> GetInfo()
     {
         var s = session.State;

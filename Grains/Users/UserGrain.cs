@@ -2,8 +2,6 @@ using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Grains.Users;
 
@@ -13,31 +11,23 @@ public sealed class UserGrain(
     IChangeFeed changes,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
-    private const string OutboxReminder = "outbox";
+    // While this activation lives, a failed revocation is retried this soon; the next activation retries it too.
+    private static readonly TimeSpan RevocationRetry = TimeSpan.FromSeconds(5);
 
-    // The durable retry, for when this activation is gone; while it lives, a timer retries sooner.
-    private static readonly TimeSpan OutboxRetry = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan PublishRetry = TimeSpan.FromSeconds(5);
+    private UserEventOutbox _outbox = null!;
+    private IGrainTimer? _revocationRetry;
 
     private PasswordGuessThrottle Throttle => field ??= new PasswordGuessThrottle(time, () => user.State.Guesses);
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
-    private bool _outboxReminderRegistered;
-    private IGrainTimer? _publisher;
-    private IGrainTimer? _revocationRetry;
 
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Events a previous activation stored but did not get to publish (its silo may have died).
-        if (user.State.Outbox.Count > 0)
-        {
-            GrainMetrics.EventsPending.Add(user.State.Outbox.Count);
-            _outboxReminderRegistered = true;
-            SchedulePublish(TimeSpan.Zero);
-        }
+        _outbox = new UserEventOutbox(this, Id, user, logger);
+        await _outbox.OnActivate();
 
         // Revocations a stored change decided and a previous activation did not finish.
         if (user.State.PendingRevocation is not null)
@@ -61,35 +51,24 @@ public sealed class UserGrain(
             return UserWriteResult.Of(UserWriteStatus.EmailTaken);
         }
 
-        try
+        var now = time.GetUtcNow();
+        user.State = new UserState
         {
-            var now = time.GetUtcNow();
-            user.State = new UserState
-            {
-                Name = command.Name,
-                Email = email,
-                PasswordHash = command.PasswordHash,
-                Permissions = [.. command.Permissions.Distinct()],
-                CreatedAt = now,
-                UpdatedAt = now,
-                Version = 1,
-            };
-            Record(UserEvent.Created);
-            await WriteWithOutbox();
-        }
-        catch
-        {
-            user.State = new UserState();
-            await ReleaseEmail(email);
-            throw;
-        }
-        finally
-        {
-            _claimingEmail = null;
-        }
+            Name = command.Name,
+            Email = email,
+            PasswordHash = command.PasswordHash,
+            Permissions = [.. command.Permissions.Distinct()],
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        _outbox.Record(UserEvent.Created);
+        // On failure the reservation stays unconfirmed: the user may have been stored, and the email index asks
+        // the reloaded grain before it lets anyone else take the address.
+        await WriteWithOutbox();
 
         await EmailIndex(email).Confirm(Id);
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -114,60 +93,42 @@ public sealed class UserGrain(
             return UserWriteResult.Of(UserWriteStatus.EmailTaken);
         }
 
-        var before = Snapshot(state);
-        try
+        var permissions = command.Permissions?.Distinct().ToList();
+        var profileChanges = emailChanges || (command.Name is not null && command.Name != state.Name);
+        var permissionsChange = permissions is not null && !permissions.Order().SequenceEqual(state.Permissions.Order());
+        state.Name = command.Name ?? state.Name;
+        state.Email = newEmail;
+        state.PasswordHash = command.PasswordHash ?? state.PasswordHash;
+        state.Permissions = permissions ?? state.Permissions;
+        state.UpdatedAt = time.GetUtcNow();
+        state.Version++;
+        var endsSessions = (command.PasswordHash is not null || emailChanges) && !command.KeepOtherSessions;
+        if (command.PasswordHash is not null || emailChanges)
         {
-            var permissions = command.Permissions?.Distinct().ToList();
-            var profileChanges = emailChanges || (command.Name is not null && command.Name != state.Name);
-            var permissionsChange = permissions is not null && !permissions.Order().SequenceEqual(state.Permissions.Order());
-            state.Name = command.Name ?? state.Name;
-            state.Email = newEmail;
-            state.PasswordHash = command.PasswordHash ?? state.PasswordHash;
-            state.Permissions = permissions ?? state.Permissions;
-            state.UpdatedAt = time.GetUtcNow();
-            state.Version++;
-            var endsSessions = (command.PasswordHash is not null || emailChanges) && !command.KeepOtherSessions;
-            if (command.PasswordHash is not null || emailChanges)
-            {
-                state.CredentialVersion++;
-            }
-
-            if (endsSessions)
-            {
-                state.PendingRevocation = PendingRevocation.Merge(state.PendingRevocation, command.KeepSessionId);
-            }
-
-            if (profileChanges || (command.PasswordHash is null && !permissionsChange))
-            {
-                Record(UserEvent.Updated);
-            }
-
-            if (command.PasswordHash is not null)
-            {
-                Record(UserEvent.PasswordChanged);
-            }
-
-            if (permissionsChange)
-            {
-                Record(UserEvent.PermissionsChanged);
-            }
-
-            await WriteWithOutbox();
+            state.CredentialVersion++;
         }
-        catch
+
+        if (endsSessions)
         {
-            user.State = before;
-            if (emailChanges)
-            {
-                await ReleaseEmail(newEmail);
-            }
+            state.PendingRevocation = PendingRevocation.Merge(state.PendingRevocation, command.KeepSessionId);
+        }
 
-            throw;
-        }
-        finally
+        if (profileChanges || (command.PasswordHash is null && !permissionsChange))
         {
-            _claimingEmail = null;
+            _outbox.Record(UserEvent.Updated);
         }
+
+        if (command.PasswordHash is not null)
+        {
+            _outbox.Record(UserEvent.PasswordChanged);
+        }
+
+        if (permissionsChange)
+        {
+            _outbox.Record(UserEvent.PermissionsChanged);
+        }
+
+        await WriteWithOutbox();
 
         if (emailChanges)
         {
@@ -175,7 +136,7 @@ public sealed class UserGrain(
             await ReleaseEmail(oldEmail);
         }
 
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         await CompleteRevocation();
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
@@ -187,26 +148,17 @@ public sealed class UserGrain(
             return false;
         }
 
-        var before = Snapshot(user.State);
-        try
-        {
-            var now = time.GetUtcNow();
-            user.State.DeactivatedAt = now;
-            user.State.UpdatedAt = now;
-            user.State.Version++;
-            user.State.CredentialVersion++;
-            user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
-            Record(UserEvent.Deleted);
-            await WriteWithOutbox();
-        }
-        catch
-        {
-            user.State = before;
-            throw;
-        }
+        var now = time.GetUtcNow();
+        user.State.DeactivatedAt = now;
+        user.State.UpdatedAt = now;
+        user.State.Version++;
+        user.State.CredentialVersion++;
+        user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
+        _outbox.Record(UserEvent.Deleted);
+        await WriteWithOutbox();
 
         await ReleaseEmail(user.State.Email);
-        SchedulePublish(TimeSpan.Zero);
+        _outbox.PublishSoon(TimeSpan.Zero);
         await CompleteRevocation();
         return true;
     }
@@ -261,116 +213,40 @@ public sealed class UserGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != OutboxReminder)
-        {
-            return;
-        }
-
-        await PublishOutbox();
+        // The outbox's reminder activates this grain after a silo loss; its activation resumes any revocation too.
+        await _outbox.OnReminder(reminderName);
         if (user.State.PendingRevocation is not null)
         {
             await CompleteRevocation();
         }
-
-        if (user.State.Outbox.Count == 0 && user.State.PendingRevocation is null && await this.GetReminder(OutboxReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-            _outboxReminderRegistered = false;
-        }
-    }
-
-    private void Record(string type)
-    {
-        GrainMetrics.EventsPending.Add(1);
-        var s = user.State;
-        user.State.Outbox.Add(new UserEvent(
-            Guid.CreateVersion7(),
-            type,
-            Id,
-            s.Version,
-            s.UpdatedAt,
-            // An array, not a collection expression: the state is stored as JSON with type names, and the
-            // compiler's own read-only list type cannot be read back.
-            new UserEventData(s.Name, s.Email, s.Permissions.ToArray())));
     }
 
     /// <summary>
-    /// Stores the change with its events. The durable reminder is in place first, so that if this
-    /// silo dies before publishing, the events still go out (from whichever silo the reminder fires on).
+    /// Stores the change with its events, the outbox's reminder in place first. When the write fails its fate is
+    /// unknown (a timeout may still have stored it), so this activation does not guess: it deactivates, and the
+    /// next call reads the stored state afresh, whose outbox re-registers its reminder.
     /// </summary>
     private async Task WriteWithOutbox()
     {
-        if (!_outboxReminderRegistered)
+        try
         {
-            await this.RegisterOrUpdateReminder(OutboxReminder, OutboxRetry, OutboxRetry);
-            _outboxReminderRegistered = true;
+            await _outbox.EnsureReminder();
+            await user.WriteStateAsync();
+        }
+        catch
+        {
+            _claimingEmail = null;
+            DeactivateOnIdle();
+            throw;
         }
 
-        await user.WriteStateAsync();
+        _claimingEmail = null;
         await changes.UserChanged(Id);
     }
 
     /// <summary>
-    /// Publishes after the caller has its answer: a write never waits for the event broker, and a broker
-    /// outage delays events, not writes. The timer does not interleave with calls, so order holds.
-    /// </summary>
-    private void SchedulePublish(TimeSpan dueIn)
-    {
-        _publisher?.Dispose();
-        _publisher = this.RegisterGrainTimer(PublishOutbox, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-    }
-
-    /// <summary>Publishes pending events in order; at the first failure it leaves the rest for a retry.</summary>
-    private async Task PublishOutbox()
-    {
-        var outbox = user.State.Outbox;
-        if (outbox.Count == 0)
-        {
-            return;
-        }
-
-        var stream = this.GetStreamProvider(UserEventStream.Provider)
-            .GetStream<string>(StreamId.Create(UserEventStream.Namespace, Id));
-        var published = 0;
-        try
-        {
-            foreach (var pending in outbox)
-            {
-                await stream.OnNextAsync(pending.ToJson());
-                published++;
-            }
-        }
-        catch (Exception e)
-        {
-            GrainMetrics.EventPublishFailures.Add(1);
-            logger.LogWarning("Publishing user events of {UserId} failed ({Reason}); {Pending} left for a retry", Id, e.Message, outbox.Count - published);
-            SchedulePublish(PublishRetry);
-        }
-
-        if (published > 0)
-        {
-            GrainMetrics.EventsPublished.Add(published);
-            GrainMetrics.EventsPending.Add(-published);
-            outbox.RemoveRange(0, published);
-            try
-            {
-                await user.WriteStateAsync();
-            }
-            catch (InconsistentStateException)
-            {
-                // Another activation of this user wrote first (possible for a moment after a silo is lost). The
-                // events are out (consumers are idempotent by id and version); the stored state wins, so this
-                // activation steps aside and the next one reads it afresh.
-                logger.LogWarning("User {UserId} was written by another activation; this one deactivates", Id);
-                DeactivateOnIdle();
-                throw;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Revokes what the stored change decided, then forgets the decision. On failure a timer retries while
-    /// this activation lives, and the outbox reminder (registered before the change was written) after it.
+    /// Revokes what the stored change decided, then forgets the decision. On failure a timer retries while this
+    /// activation lives; a later activation (the next call, or the outbox's reminder) retries after it.
     /// </summary>
     private async Task CompleteRevocation()
     {
@@ -388,7 +264,7 @@ public sealed class UserGrain(
         catch (Exception e)
         {
             logger.LogWarning("Revoking the sessions of user {UserId} failed ({Reason}); retrying", Id, e.Message);
-            ScheduleRevocationRetry(PublishRetry);
+            ScheduleRevocationRetry(RevocationRetry);
             throw;
         }
     }
@@ -432,20 +308,4 @@ public sealed class UserGrain(
         var s = user.State;
         return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version);
     }
-
-    private static UserState Snapshot(UserState s) => new()
-    {
-        Name = s.Name,
-        Email = s.Email,
-        PasswordHash = s.PasswordHash,
-        Permissions = [.. s.Permissions],
-        CreatedAt = s.CreatedAt,
-        UpdatedAt = s.UpdatedAt,
-        Version = s.Version,
-        DeactivatedAt = s.DeactivatedAt,
-        Outbox = [.. s.Outbox],
-        CredentialVersion = s.CredentialVersion,
-        PendingRevocation = s.PendingRevocation,
-        Guesses = s.Guesses,
-    };
 }

@@ -23,20 +23,23 @@ public sealed class UserState
     /// </summary>
     [Id(8)] public List<UserEvent> Outbox { get; set; } = [];
 
+    /// <summary>The sequence number of the user's latest event: one per event, so consumers can tell each apart.</summary>
+    [Id(9)] public long EventSequence { get; set; }
+
     /// <summary>
     /// The security stamp: bumped by every change that must end logins checked against the old
     /// credentials (password, email, deactivation). A login's ticket and its session carry it.
     /// </summary>
-    [Id(9)] public long CredentialVersion { get; set; }
+    [Id(10)] public long CredentialVersion { get; set; }
 
     /// <summary>
     /// Sessions a stored change decided to revoke and that are not all revoked yet: written with the
     /// change, so the revocation is finished by a later activation when this one dies first.
     /// </summary>
-    [Id(10)] public PendingRevocation? PendingRevocation { get; set; }
+    [Id(11)] public PendingRevocation? PendingRevocation { get; set; }
 
     /// <summary>Failed password guesses: stored, so that deactivating the grain or losing its silo does not reset them.</summary>
-    [Id(11)] public GuessRecord Guesses { get; set; } = new();
+    [Id(12)] public GuessRecord Guesses { get; set; } = new();
 
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }

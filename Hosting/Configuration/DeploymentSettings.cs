@@ -27,7 +27,19 @@ public sealed record DeploymentSettings
     /// <summary>Kafka bootstrap servers for user events; null means in-memory streams.</summary>
     public string? KafkaBrokers { get; init; }
 
-    public string KafkaTopic { get; init; } = "user-events";
+    /// <summary>
+    /// The user-event topic. "-v2" since records are keyed by the dashed user id: keys moved partitions, so the
+    /// old "user-events" topic is not reused (README, "Moving from user-events").
+    /// </summary>
+    public string KafkaTopic { get; init; } = DefaultKafkaTopic;
+
+    public const string DefaultKafkaTopic = "user-events-v2";
+
+    /// <summary>Replication of the topics the silo creates; 3 in production Kafka clusters.</summary>
+    public short KafkaReplicationFactor { get; init; } = 1;
+
+    /// <summary>min.insync.replicas of the topics the silo creates; null leaves the broker's default.</summary>
+    public short? KafkaMinInSyncReplicas { get; init; }
 
     /// <summary>Partitions of the topic, which are the Orleans stream queues.</summary>
     public int KafkaPartitions { get; init; } = 8;
@@ -57,8 +69,10 @@ public sealed record DeploymentSettings
                 : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
-            KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? "user-events",
+            KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
             KafkaPartitions = Count(config, "KAFKA_PARTITIONS", 8),
+            KafkaReplicationFactor = (short)Math.Min(Count(config, "KAFKA_REPLICATION_FACTOR", 1), short.MaxValue),
+            KafkaMinInSyncReplicas = Optional(config, "KAFKA_MIN_INSYNC_REPLICAS") is null ? null : (short)Math.Min(Count(config, "KAFKA_MIN_INSYNC_REPLICAS", 1), short.MaxValue),
             SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
             DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch
             {

@@ -1,9 +1,12 @@
 using Hosting;
 using Hosting.Configuration;
+using Grains;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Streaming.Kafka;
 
 namespace Silo.Health;
 
-/// <summary>What only a silo talks to, on top of the checks every host has: PostgreSQL and Kafka.</summary>
+/// <summary>What only a silo talks to, on top of the checks every host has: PostgreSQL, and whether Kafka takes user events.</summary>
 public static class SiloHealthChecks
 {
     public static IHealthChecksBuilder AddSiloStoreChecks(this IHealthChecksBuilder checks, DeploymentSettings settings)
@@ -13,9 +16,10 @@ public static class SiloHealthChecks
             checks.AddCheck("postgresql", new PostgresHealthCheck(postgres), tags: [ServiceDefaults.ReadyTag]);
         }
 
-        if (settings.KafkaBrokers is { } brokers)
+        if (settings.KafkaBrokers is not null)
         {
-            checks.AddCheck("kafka", new KafkaHealthCheck(brokers, settings.KafkaTopic), tags: [ServiceDefaults.ReadyTag]);
+            checks.Add(new HealthCheckRegistration("kafka",
+                sp => new KafkaHealthCheck(sp.GetRequiredKeyedService<KafkaPublishingStatus>(UserEventStream.Provider)), null, [ServiceDefaults.ReadyTag]));
         }
 
         return checks;

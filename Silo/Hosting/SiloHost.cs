@@ -2,6 +2,7 @@ using Grains;
 using Hosting;
 using Hosting.Configuration;
 using Silo.Health;
+using Streaming.Kafka;
 
 namespace Silo.Hosting;
 
@@ -18,7 +19,7 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.SiloHttpPort));
         builder.UseOrleans(silo => silo.ConfigureAuthSilo(settings));
         builder.Services.AddDependencyHealthChecks(settings).AddSiloStoreChecks(settings);
-        builder.Services.AddMetrics(GrainMetrics.MeterName);
+        builder.Services.AddMetrics(GrainMetrics.MeterName, KafkaStreamMetrics.MeterName);
 
         var app = builder.Build();
         app.Logger.LogInformation("Silo starting: {Topology}", SiloSetup.Describe(settings));

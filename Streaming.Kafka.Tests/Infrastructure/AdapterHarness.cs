@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -33,12 +34,29 @@ public sealed class AdapterHarness : IAsyncDisposable
     public IQueueAdapter Adapter { get; }
     public KafkaQueueMapper Mapper => Factory.Mapper;
 
-    public static KafkaQueueAdapterFactory CreateFactory(KafkaStreamOptions options) =>
-        new(ProviderName, options, new SimpleQueueCacheOptions(), SharedSerializer.Value, NullLoggerFactory.Instance);
+    public static KafkaQueueAdapterFactory CreateFactory(KafkaStreamOptions options, ILoggerFactory? logs = null) =>
+        new(ProviderName, options, new SimpleQueueCacheOptions(), SharedSerializer.Value, logs ?? NullLoggerFactory.Instance);
 
-    public static async Task<AdapterHarness> StartAsync(KafkaStreamOptions options)
+    /// <summary>A started provider whose topic check succeeded (it runs in the background).</summary>
+    public static async Task<AdapterHarness> StartAsync(KafkaStreamOptions options, ILoggerFactory? logs = null)
     {
-        var factory = CreateFactory(options);
+        var harness = await StartUncheckedAsync(options, logs);
+        try
+        {
+            await harness.WaitUntilPublishingAsync();
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A started provider, without waiting for Kafka to answer.</summary>
+    public static async Task<AdapterHarness> StartUncheckedAsync(KafkaStreamOptions options, ILoggerFactory? logs = null)
+    {
+        var factory = CreateFactory(options, logs);
         try
         {
             return new AdapterHarness(factory, await factory.CreateAdapter(CancellationToken.None));
@@ -47,6 +65,30 @@ public sealed class AdapterHarness : IAsyncDisposable
         {
             factory.Dispose();
             throw;
+        }
+    }
+
+    public async Task WaitUntilPublishingAsync(int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!Factory.Status.CanPublish)
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Publishing did not come up: {Factory.Status.Problem}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until the group's committed offset of a partition is <paramref name="expected"/> (commits run in the background).</summary>
+    public static async Task WaitForCommitAsync(KafkaStreamOptions options, int partition, long expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        Confluent.Kafka.Offset committed;
+        while ((committed = KafkaProbe.CommittedOffset(options.BootstrapServers, options.ConsumerGroupId, options.Topic, partition)).Value != expected)
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Committed offset stayed at {committed}, expected {expected}");
+            await Task.Delay(50);
         }
     }
 

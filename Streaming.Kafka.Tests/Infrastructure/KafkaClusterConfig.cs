@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Streams;
@@ -15,9 +16,12 @@ public static class KafkaClusterConfig
     public const string ProviderName = "kafka";
     public const string Namespace = "user-events";
 
-    public static TestCluster Build(KafkaStreamOptions options)
+    /// <param name="maxEventDeliveryTime">What the test configures as the pulling agent's delivery limit (Orleans' default when null).</param>
+    public static TestCluster Build(KafkaStreamOptions options, TimeSpan? maxEventDeliveryTime = null)
     {
         var builder = new TestClusterBuilder(initialSilosCount: 1);
+        if (maxEventDeliveryTime is { } limit) builder.Properties["Kafka:MaxEventDeliveryTime"] = limit.ToString();
+        builder.Properties["Kafka:AdminTimeout"] = options.AdminTimeout.ToString();
         builder.Properties["Kafka:BootstrapServers"] = options.BootstrapServers;
         builder.Properties["Kafka:Topic"] = options.Topic;
         builder.Properties["Kafka:Partitions"] = options.Partitions.ToString();
@@ -27,21 +31,41 @@ public static class KafkaClusterConfig
         return builder.Build();
     }
 
+    /// <summary>Waits until the client's provider confirmed the topic (the check runs in the background after start).</summary>
+    public static async Task WaitUntilPublishing(TestCluster cluster)
+    {
+        var status = cluster.Client.ServiceProvider.GetRequiredKeyedService<KafkaPublishingStatus>(ProviderName);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!status.CanPublish)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Publishing did not come up: {status.Problem}");
+            await Task.Delay(20);
+        }
+    }
+
     private static void Bind(IConfiguration configuration, KafkaStreamOptions options)
     {
         options.BootstrapServers = configuration["Kafka:BootstrapServers"]!;
         options.Topic = configuration["Kafka:Topic"]!;
         options.Partitions = int.Parse(configuration["Kafka:Partitions"]!);
         options.ConsumerGroupId = configuration["Kafka:ConsumerGroupId"]!;
+        options.AdminTimeout = TimeSpan.Parse(configuration["Kafka:AdminTimeout"]!);
         options.ConsumerConfig["fetch.wait.max.ms"] = "50";
+        // Reconnect quickly once brokers are back (librdkafka backs off up to 10 s by default).
+        options.ProducerConfig["reconnect.backoff.max.ms"] = "200";
+        options.ConsumerConfig["reconnect.backoff.max.ms"] = "200";
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo) =>
-            silo.AddKafkaStreams(ProviderName, options => Bind(silo.Configuration, options),
+            silo.AddKafkaStreams(ProviderName, options => Bind(silo.Configuration, options), stream =>
+            {
                 // Implicit subscriptions only: no pub-sub grain storage needed.
-                stream => stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+                stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                if (silo.Configuration["Kafka:MaxEventDeliveryTime"] is { } limit)
+                    stream.ConfigurePullingAgent(agent => agent.Configure(o => o.MaxEventDeliveryTime = TimeSpan.Parse(limit)));
+            });
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator

@@ -40,6 +40,13 @@ public static class KafkaProbe
         return consumer.Committed([new TopicPartition(topic, partition)], TimeSpan.FromSeconds(10)).Single().Offset;
     }
 
+    /// <summary>How many records a partition holds (its high watermark): exact, no waiting for "nothing more".</summary>
+    public static long StoredRecords(string bootstrapServers, string topic, int partition)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
+        return consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10)).High.Value;
+    }
+
     public static string Header(ConsumeResult<string, string> record, string name) =>
         record.Message.Headers.TryGetLastBytes(name, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : "<missing>";
 }

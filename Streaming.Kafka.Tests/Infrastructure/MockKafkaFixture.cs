@@ -19,7 +19,7 @@ public sealed class MockKafkaFixture : IAsyncLifetime
     public KafkaStreamOptions NewTopic(string prefix, int partitions, int replicationFactor = 3)
     {
         var topic = $"{prefix}-{Guid.NewGuid():N}";
-        Kafka.CreateTopic(topic, partitions, replicationFactor);
+        Kafka.CreateStreamTopics(topic, partitions, replicationFactor);
         return new KafkaStreamOptions
         {
             BootstrapServers = Kafka.BootstrapServers,

@@ -39,11 +39,13 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     private sealed class Configurator : ISiloConfigurator
     {
+        private const string UsersInner = "users-memory";
         private const string SessionsBehindFaults = "sessions-behind-faults";
 
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(StorageNames.Users);
+            silo.AddMemoryGrainStorage(UsersInner);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Users, (sp, _) => new UncertainWrites(sp.GetRequiredKeyedService<IGrainStorage>(UsersInner)));
             silo.AddMemoryGrainStorage(SessionsBehindFaults);
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 StorageNames.Sessions,

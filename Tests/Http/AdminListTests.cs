@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 using Tests.Infrastructure;
 
@@ -26,26 +27,55 @@ public sealed class AdminListTests(FrontEndsFixture api)
     [Fact]
     public async Task Pages_hold_at_most_page_size_items_and_count_them_all()
     {
-        var admin = await api.SignInAsAdmin();
-        for (var i = 0; i < 3; i++)
+        // A cluster of its own, so that exactly the bootstrap admin and these three users exist.
+        var own = new FrontEndsFixture();
+        await own.InitializeAsync();
+        try
         {
-            await api.SignUp();
+            var admin = await own.SignInAsAdmin();
+            var registered = new List<Guid> { admin.UserId };
+            for (var i = 0; i < 3; i++)
+            {
+                registered.Add((await own.SignUp()).UserId);
+            }
+
+            var wide = await Poll.Until(() => Page(own, admin, "pageSize=100"), json => json.GetProperty("total").GetInt64() == 4, seconds: 60);
+            var first = await Page(own, admin, "page=1&pageSize=3");
+            var second = await Page(own, admin, "page=2&pageSize=3");
+            var beyond = await Page(own, admin, "page=7&pageSize=3");
+
+            Assert.Equal(4, wide.GetProperty("total").GetInt64());
+            Assert.Equal(registered.Order(), Ids(wide).Order());
+            Assert.Equal((4, 3), (first.GetProperty("total").GetInt64(), first.GetProperty("items").GetArrayLength()));
+            Assert.Equal((4, 1), (second.GetProperty("total").GetInt64(), second.GetProperty("items").GetArrayLength()));
+            Assert.Equal((4, 0), (beyond.GetProperty("total").GetInt64(), beyond.GetProperty("items").GetArrayLength()));
+            // The pages split the list without overlap or gap, in the list's own order.
+            Assert.Equal(Ids(wide), [.. Ids(first), .. Ids(second)]);
         }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+    }
 
-        var first = await Poll.Until(async () =>
-            await (await api.Users.Send(HttpMethod.Get, "/user?page=1&pageSize=2", token: admin.AccessToken)).Json(),
-            json => json.GetProperty("total").GetInt64() >= 4);
-        var total = first.GetProperty("total").GetInt64();
-        var beyond = await (await api.Users.Send(HttpMethod.Get, $"/user?page={total + 5}&pageSize=2", token: admin.AccessToken)).Json();
-        var wide = await (await api.Users.Send(HttpMethod.Get, "/user?pageSize=100", token: admin.AccessToken)).Json();
+    private static async Task<JsonElement> Page(FrontEndsFixture api, Session admin, string query) =>
+        await (await api.Users.Send(HttpMethod.Get, $"/user?{query}", token: admin.AccessToken)).Json();
 
-        // Other tests keep registering users meanwhile, so totals only ever grow between the calls.
-        Assert.Equal(2, first.GetProperty("items").GetArrayLength());
-        Assert.Equal(0, beyond.GetProperty("items").GetArrayLength());
-        Assert.True(beyond.GetProperty("total").GetInt64() >= total);
-        Assert.Equal(Math.Min(wide.GetProperty("total").GetInt64(), 100), wide.GetProperty("items").GetArrayLength());
-        var ids = wide.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToList();
-        Assert.Equal(ids.Count, ids.Distinct().Count());
+    private static List<Guid> Ids(JsonElement page) =>
+        [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
+
+    [Fact]
+    public async Task A_deleted_user_leaves_the_list_kept_in_PostgreSQL()
+    {
+        var admin = await api.SignInAsAdmin();
+        var (kept, deleted) = (await api.SignUp(), await api.SignUp());
+        await Poll.Until(() => Page(api, admin, $"email={Uri.EscapeDataString(deleted.Email)}"), json => json.GetProperty("total").GetInt64() == 1, seconds: 60);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Users.Send(HttpMethod.Delete, $"/user/{deleted.UserId}", token: admin.AccessToken)).StatusCode);
+
+        var gone = await Poll.Until(() => Page(api, admin, $"email={Uri.EscapeDataString(deleted.Email)}"), json => json.GetProperty("total").GetInt64() == 0, seconds: 60);
+        Assert.Equal((0, 0), (gone.GetProperty("total").GetInt64(), gone.GetProperty("items").GetArrayLength()));
+        Assert.Equal(1, (await Page(api, admin, $"email={Uri.EscapeDataString(kept.Email)}")).GetProperty("total").GetInt64());
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Tests.Infrastructure;
 
 namespace Tests.Http;
 
@@ -47,6 +48,25 @@ public static class ApiCalls
             tokens.GetProperty("accessToken").GetString()!,
             tokens.GetProperty("refreshToken").GetString()!);
     }
+
+    /// <summary>RFC 7662 introspection as another service makes it: HTTP Basic client credentials, the token as a form field.</summary>
+    public static Task<HttpResponseMessage> Introspect(
+        this HttpClient auth,
+        string token,
+        string clientId = ExternalServices.IntrospectionClientId,
+        string clientSecret = ExternalServices.IntrospectionClientSecret)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/auth/introspect")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }),
+        };
+        request.Headers.Authorization = IntrospectionCredentials(clientId, clientSecret);
+        return auth.SendAsync(request);
+    }
+
+    public static AuthenticationHeaderValue IntrospectionCredentials(
+        string clientId = ExternalServices.IntrospectionClientId, string clientSecret = ExternalServices.IntrospectionClientSecret) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(clientSecret)}")));
 
     public static Task<HttpResponseMessage> Send(
         this HttpClient client, HttpMethod method, string path, object? body = null, string? token = null, string? ifMatch = null)

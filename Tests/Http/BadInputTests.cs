@@ -1,4 +1,5 @@
 using System.Net;
+using Tests.Infrastructure;
 
 namespace Tests.Http;
 
@@ -12,6 +13,9 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         { "email syntax", """{"name":"Ada","email":"not-an-email","password":"correct horse battery"}""" },
         { "email with space", """{"name":"Ada","email":"a da@example.com","password":"correct horse battery"}""" },
+        // A zero-width space or a byte-order mark would make a look-alike of another address.
+        { "invisible character in email", """{"name":"Ada","email":"ad\u200Bmin@example.com","password":"correct horse battery"}""" },
+        { "byte-order mark in email", """{"name":"Ada","email":"\uFEFF{email}","password":"correct horse battery"}""" },
         { "missing email", """{"name":"Ada","password":"correct horse battery"}""" },
         { "empty name", """{"name":"","email":"{email}","password":"correct horse battery"}""" },
         { "blank name", """{"name":"   ","email":"{email}","password":"correct horse battery"}""" },
@@ -34,12 +38,19 @@ public sealed class BadInputTests(FrontEndsFixture api)
     public async Task An_invalid_registration_is_400_and_stores_nothing(string why, string template)
     {
         var email = ApiCalls.UniqueEmail();
+        // Tests of this collection run one at a time, so the stored count moves only by what this one does.
+        var storedBefore = await StoredUsers.Count(api.ServiceId);
 
         var response = await api.Users.SendRaw(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("code", out _) || problem.TryGetProperty("errors", out _), why);
-        Assert.Equal(HttpStatusCode.Created, (await api.Users.Register(email, Valid)).StatusCode);
+        Assert.Equal(storedBefore, await StoredUsers.Count(api.ServiceId));
+        if (template.Contains("{email}", StringComparison.Ordinal))
+        {
+            // The address the refused body named was not claimed either.
+            Assert.Equal(HttpStatusCode.Created, (await api.Users.Register(email, Valid)).StatusCode);
+        }
     }
 
     [Fact]

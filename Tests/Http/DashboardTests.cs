@@ -53,6 +53,8 @@ public sealed class DashboardTests : IAsyncLifetime
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         var screenshot = Path.Combine(artifacts, "dashboard.png");
+        // A screenshot left by an earlier run must not stand in for this one.
+        File.Delete(screenshot);
 
         // Silos need a moment to see each other and publish statistics.
         string dom = "";
@@ -71,7 +73,9 @@ public sealed class DashboardTests : IAsyncLifetime
         await Chromium($"--screenshot={screenshot}", "--window-size=1400,1000", url);
         Assert.Equal(2, CountSiloAddresses(dom));
         Assert.Matches(@"Active Silos\s*(<[^>]+>\s*)*2", dom);
-        Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is empty");
+        var taken = new FileInfo(screenshot);
+        Assert.True(taken.Exists, "Chromium took no screenshot");
+        Assert.True(taken.Length > 10_000, "the screenshot is empty");
     }
 
     private static string Origin(WebApplication silo) =>

@@ -16,6 +16,9 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     private readonly List<WebApplication> _hosts = [];
     private Dictionary<string, string?> _cluster = [];
 
+    /// <summary>The SERVICE_ID of this cluster: its rows in PostgreSQL carry it.</summary>
+    public string ServiceId => _cluster["SERVICE_ID"]!;
+
     public HttpClient Auth { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 
@@ -42,11 +45,19 @@ public sealed class FrontEndsFixture : IAsyncLifetime
         await WaitForAdmin();
     }
 
-    /// <summary>One more user front end in this cluster, with extra settings; the caller stops it.</summary>
+    /// <summary>One more Auth API front end of this cluster, with settings of its own; stopped with the fixture.</summary>
+    public async Task<HttpClient> StartAuthFrontEnd(params (string Key, string? Value)[] settings)
+    {
+        var port = FreePort.Next();
+        _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", port.ToString())).With(settings), Logs));
+        return new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
+    /// <summary>One more user front end in this cluster, with extra settings and its own log; the caller stops it.</summary>
     public Task<WebApplication> StartUserFrontEnd(LogCapture logs, params (string Key, string? Value)[] settings) =>
         Hosts.StartApi(_cluster.With([("API_ROLE", "user"), ("USER_PORT", FreePort.Next().ToString()), .. settings]), logs);
 
-    /// <summary>One more auth front end in this cluster, with extra settings; the caller stops it.</summary>
+    /// <summary>One more auth front end in this cluster, with extra settings and its own log; the caller stops it.</summary>
     public Task<WebApplication> StartAuthFrontEnd(LogCapture logs, params (string Key, string? Value)[] settings) =>
         Hosts.StartApi(_cluster.With([("API_ROLE", "auth"), ("AUTH_PORT", FreePort.Next().ToString()), .. settings]), logs);
 

@@ -62,9 +62,9 @@ public sealed class SessionRoutesTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
-        var live = await (await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token = user.AccessToken })).Json();
+        var live = await (await api.Auth.Introspect(user.AccessToken)).Json();
         await api.Auth.Send(HttpMethod.Post, "/auth/logout", token: user.AccessToken);
-        var dead = await (await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token = user.AccessToken })).Json();
+        var dead = await (await api.Auth.Introspect(user.AccessToken)).Json();
 
         Assert.True(live.GetProperty("active").GetBoolean());
         Assert.Equal(user.UserId, live.GetProperty("sub").GetGuid());
@@ -79,7 +79,7 @@ public sealed class SessionRoutesTests(FrontEndsFixture api)
     [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")]
     public async Task Introspecting_garbage_is_inactive(string token)
     {
-        var response = await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token });
+        var response = await api.Auth.Introspect(token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False((await response.Json()).GetProperty("active").GetBoolean());
@@ -88,7 +88,9 @@ public sealed class SessionRoutesTests(FrontEndsFixture api)
     [Fact]
     public async Task Introspection_without_a_token_is_400()
     {
-        await (await api.Auth.SendRaw(HttpMethod.Post, "/auth/introspect", "{}")).AssertProblem(HttpStatusCode.BadRequest);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/auth/introspect") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = ApiCalls.IntrospectionCredentials();
+        await (await api.Auth.SendAsync(request)).AssertProblem(HttpStatusCode.BadRequest);
     }
 
     [Fact]

@@ -9,6 +9,10 @@ public static class ExternalServices
     /// <summary>The JWT_SECRET every test cluster's front ends sign with; security tests forge tokens with it.</summary>
     public const string JwtSecret = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
+    /// <summary>The service that may call /auth/introspect in every test cluster (INTROSPECTION_CLIENTS).</summary>
+    public const string IntrospectionClientId = "billing-service";
+    public const string IntrospectionClientSecret = "billing-secret-0123456789";
+
     public static string RedisHost => Required("TEST_REDIS_HOST");
     public static string RedisPort => Required("TEST_REDIS_PORT");
     public static string PostgresHost => Required("TEST_POSTGRES_HOST");
@@ -32,9 +36,14 @@ public static class ExternalServices
         ["POSTGRES_DB"] = PostgresDatabase,
         ["ADVERTISED_IP"] = "127.0.0.1",
         ["JWT_SECRET"] = JwtSecret,
+        ["INTROSPECTION_CLIENTS"] = $"{IntrospectionClientId}:{IntrospectionClientSecret}",
         // The per-client limit is tested on its own; here every test runs from 127.0.0.1.
         ["CLIENT_RATE_LIMIT"] = "1000000",
     };
+
+    /// <summary>A connection to the same PostgreSQL, for tests that read what the silos stored.</summary>
+    public static string PostgresConnectionString =>
+        $"Host={PostgresHost};Port={PostgresPort};Username={PostgresUser};Password={PostgresPassword};Database={PostgresDatabase}";
 
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value

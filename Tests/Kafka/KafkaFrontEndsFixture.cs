@@ -24,7 +24,7 @@ public sealed class KafkaFrontEndsFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The mock brokers do not implement CreateTopics, so the topic exists before the provider looks.
-        Kafka.CreateTopic(Topic, Partitions);
+        Kafka.CreateStreamTopics(Topic, Partitions);
         var cluster = ExternalServices.ClusterSettings($"kafka-{Guid.NewGuid():N}").With(
             ("KAFKA_BROKER", Kafka.BootstrapServers),
             ("KAFKA_TOPIC", Topic),
@@ -64,6 +64,41 @@ public sealed class KafkaFrontEndsFixture : IAsyncLifetime
         }).Build();
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
         return consumer;
+    }
+
+    /// <summary>
+    /// Every record on the topic, read up to each partition's end (librdkafka reports the end): an exact count,
+    /// not "nothing more came within a timeout". Call it once what is expected has been seen (<see cref="ReadUntil"/>).
+    /// </summary>
+    public List<ConsumeResult<string, string>> ReadAll()
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = Kafka.BootstrapServers,
+            GroupId = $"outside-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            FetchWaitMaxMs = 10,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
+        var read = new List<ConsumeResult<string, string>>();
+        var ended = new HashSet<int>();
+        var clock = Stopwatch.StartNew();
+        while (ended.Count < Partitions)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the topic's end was not reached");
+            switch (consumer.Consume(TimeSpan.FromMilliseconds(200)))
+            {
+                case { IsPartitionEOF: true } end:
+                    ended.Add(end.Partition.Value);
+                    break;
+                case { } record:
+                    read.Add(record);
+                    break;
+            }
+        }
+
+        return read;
     }
 
     /// <summary>Reads the topic until <paramref name="done"/> holds for what was read, or time runs out.</summary>

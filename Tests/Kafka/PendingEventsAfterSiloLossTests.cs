@@ -22,7 +22,7 @@ public sealed class PendingEventsAfterSiloLossTests(ITestOutputHelper output) : 
 
     public async Task InitializeAsync()
     {
-        _kafka.CreateTopic(KafkaFrontEndsFixture.Topic, KafkaFrontEndsFixture.Partitions);
+        _kafka.CreateStreamTopics(KafkaFrontEndsFixture.Topic, KafkaFrontEndsFixture.Partitions);
         _cluster = ExternalServices.ClusterSettings($"pending-{Guid.NewGuid():N}").With(
             ("KAFKA_BROKER", _kafka.BootstrapServers),
             ("KAFKA_TOPIC", KafkaFrontEndsFixture.Topic),

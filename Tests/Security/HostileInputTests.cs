@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Tests.Http;
+using Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Tests.Security;
@@ -25,8 +26,9 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
     {
         var admin = await api.SignInAsAdmin();
         var user = await api.SignUp();
-        var usersBefore = await UserDirectory.SettledCount(api, admin);
-        var corpus = new HostileCorpus(Seed, user.UserId).Generate(CorpusSize);
+        var listedBefore = await ListedAfterMarker(admin, user.Email);
+        var storedBefore = await StoredUsers.Count(api.ServiceId);
+        var corpus = new HostileCorpus(Seed, user.UserId, user.Password).Generate(CorpusSize);
         using var auth = RawClient(api.Auth.BaseAddress!);
         using var users = RawClient(api.Users.BaseAddress!);
 
@@ -48,8 +50,11 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
         };
         Assert.True(violations.All(v => v is null), string.Join("; ", violations.OfType<string>()) + " (the first of each are in the test output)");
 
-        // Nothing was stored: no new user, the corpus user untouched, and no corpus registration logs in.
-        Assert.Equal(usersBefore, await UserDirectory.SettledCount(api, admin));
+        // Nothing was stored: every answer is in and a write is stored before it is answered, so the count of
+        // stored users is exact now. The read model trails: once a marker registered after the corpus is
+        // listed, it must have grown by that one user only.
+        Assert.Equal(storedBefore, await StoredUsers.Count(api.ServiceId));
+        Assert.Equal(listedBefore + 1, await ListedAfterMarker(admin));
         var self = await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken);
         Assert.Equal("\"1\"", self.Headers.ETag?.Tag);
         var sessions = await (await api.Auth.Send(HttpMethod.Get, "/auth/sessions", token: user.AccessToken)).Json();
@@ -63,6 +68,22 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
             logins.Add((await api.Auth.Login(r.Email, r.Password)).StatusCode));
         output.WriteLine($"{registrations.Count} registrations of the corpus tried to log in: {string.Join(", ", logins.GroupBy(s => (int)s).OrderBy(g => g.Key).Select(g => $"{g.Key} × {g.Count()}"))}");
         Assert.All(logins, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest, $"a corpus registration logged in: {status}"));
+    }
+
+    /// <summary>Registers a marker user, waits until the admin list shows it (and any others named), and returns the list's total.</summary>
+    private async Task<long> ListedAfterMarker(Session admin, params string[] alsoListed)
+    {
+        var marker = await api.SignUp();
+        foreach (var email in alsoListed.Append(marker.Email))
+        {
+            var page = await Poll.Until(
+                async () => await (await api.Users.Send(HttpMethod.Get, $"/user?email={Uri.EscapeDataString(email)}", token: admin.AccessToken)).Json(),
+                json => json.GetProperty("total").GetInt64() == 1,
+                seconds: 60);
+            Assert.Equal(1, page.GetProperty("total").GetInt64());
+        }
+
+        return (await (await api.Users.Send(HttpMethod.Get, "/user?pageSize=1", token: admin.AccessToken)).Json()).GetProperty("total").GetInt64();
     }
 
     private sealed record Outcome(HostileRequest Request, int? Status, string? MediaType, string Body, bool NoSniff, string? Failure);
@@ -121,6 +142,11 @@ public sealed class HostileInputTests(FrontEndsFixture api, ITestOutputHelper ou
         if (r.Authorization is not null)
         {
             message.Headers.TryAddWithoutValidation("Authorization", r.Authorization.Replace(HostileRequest.ValidTokenPlaceholder, validToken));
+        }
+        else if (r.Path == "/auth/introspect")
+        {
+            // An authenticated client, so the hostile body is what gets refused, not the missing credentials.
+            message.Headers.Authorization = ApiCalls.IntrospectionCredentials();
         }
 
         foreach (var (name, value) in r.Headers)

@@ -42,6 +42,7 @@ public sealed class LeakTests(FrontEndsFixture api)
 
         Assert.DoesNotContain(logs, l => l.Contains("$argon2id$", StringComparison.Ordinal));
         Assert.DoesNotContain(logs, l => l.Contains(ExternalServices.JwtSecret, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains(ExternalServices.IntrospectionClientSecret, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class LeakTests(FrontEndsFixture api)
         {
             var stream = client.Services.GetRequiredService<IClusterClient>()
                 .GetStreamProvider(UserEventStream.Provider)
-                .GetStream<string>(StreamId.Create(UserEventStream.Namespace, userId));
+                .GetStream<string>(UserEventStream.Of(userId));
             await stream.SubscribeAsync((item, _) =>
             {
                 events.Enqueue(item);
@@ -179,7 +180,7 @@ public sealed class LeakTests(FrontEndsFixture api)
 
         var login = await api.Auth.Login(user.Email, user.Password);
         var refresh = await api.Auth.Send(HttpMethod.Post, "/auth/refresh", new { refreshToken = user.RefreshToken });
-        var introspect = await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token = user.AccessToken });
+        var introspect = await api.Auth.Introspect(user.AccessToken);
 
         foreach (var answer in new[] { login, refresh, introspect })
         {
@@ -235,7 +236,7 @@ public sealed class LeakTests(FrontEndsFixture api)
 
         await Keep(await api.Auth.Send(HttpMethod.Get, "/auth/me", token: access));
         await Keep(await api.Auth.Send(HttpMethod.Get, "/auth/sessions", token: access));
-        await Keep(await api.Auth.Send(HttpMethod.Post, "/auth/introspect", new { token = access }));
+        await Keep(await api.Auth.Introspect(access));
         await Keep(await api.Users.Send(HttpMethod.Get, $"/user/{id}", token: access));
         await Keep(await api.Users.Send(HttpMethod.Put, $"/user/update/{id}", new { name = "Renamed" }, access));
         var changed = await api.Users.Send(HttpMethod.Put, $"/user/update/{id}", new { password = secrets["new password"], currentPassword = secrets["password"] }, access);

@@ -17,7 +17,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
     {
         { "auth", "/auth/login", "password" },
         { "auth", "/auth/refresh", "refreshToken" },
-        { "auth", "/auth/introspect", "token" },
+        { "auth", "/auth/revoke", "token" },
         { "users", "/user/create", "name" },
     };
 
@@ -64,7 +64,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
                  {
                      (api.Auth, HttpMethod.Post, "/auth/login", "email"),
                      (api.Auth, HttpMethod.Post, "/auth/refresh", "refreshToken"),
-                     (api.Auth, HttpMethod.Post, "/auth/introspect", "token"),
+                     (api.Auth, HttpMethod.Post, "/auth/revoke", "token"),
                      (api.Users, HttpMethod.Post, "/user/create", "name"),
                      (api.Users, HttpMethod.Put, $"/user/update/{user.UserId}", "name"),
                  })

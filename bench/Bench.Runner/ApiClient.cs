@@ -96,6 +96,24 @@ public sealed class ApiClient : IDisposable
         return tokens ?? throw new InvalidOperationException($"login of {account.Email} answered {(int)status}");
     }
 
+    /// <summary>POST /auth/refresh; the status, and the new pair when it succeeded.</summary>
+    public async Task<(HttpStatusCode Status, Tokens? Tokens)> Refresh(string refreshToken, CancellationToken cancellationToken = default)
+    {
+        using var response = await _auth.SendAsync(Post("/auth/refresh", new { refreshToken }), cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return (response.StatusCode, null);
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
+        var root = body.RootElement;
+        return (response.StatusCode, new Tokens(
+            root.GetProperty("accessToken").GetString()!,
+            root.GetProperty("refreshToken").GetString()!,
+            root.GetProperty("sessionId").GetGuid()));
+    }
+
     public async Task<HttpStatusCode> Me(string accessToken, CancellationToken cancellationToken = default)
     {
         using var response = await _auth.SendAsync(Authorized(HttpMethod.Get, "/auth/me", accessToken), cancellationToken);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Api.Hosting;
 using Api.Security;
+using Api.Tokens;
 using Grains.Interfaces.Users;
 
 namespace Bench.Runner;
@@ -69,9 +70,10 @@ public static class MeScenario
             ctx.Options.DiagnosisDuration));
         scenario.Add(new ResultRow("diagnosis: GET /health/live on the auth API (middleware, no auth, no grain)", Report.Rate(pipeline.Rate), Report.Ms(pipeline.P50), Report.Ms(pipeline.P99), pipeline.Errors.ToString()));
 
-        var foreignKey = new AccessTokens(new ApiSettings { JwtSecret = RandomNumberGenerator.GetBytes(32) }, TimeProvider.System);
+        var foreignSecret = RandomNumberGenerator.GetBytes(32);
+        var foreignKey = new AccessTokens(new ApiSettings { JwtSecret = foreignSecret }, new SharedSecretKeys(foreignSecret, null), TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
-        var forged = foreignKey.Issue(new UserView(Guid.NewGuid(), "Bench User", "bench@example.com", [], now, now, 1), Guid.NewGuid());
+        var forged = await foreignKey.Issue(new UserView(Guid.NewGuid(), "Bench User", "bench@example.com", [], now, now, 1), Guid.NewGuid());
         var jwt = await ctx.Measured(scenario, "GET /auth/me with a foreign-key token", () => LoadGenerator.ClosedLoop(
             async (_, ct) => await ctx.Api.Me(forged, ct) == HttpStatusCode.Unauthorized,
             Workers,

@@ -34,6 +34,7 @@ var clusterScenarios = new (string Id, Func<BenchContext, Task> Run)[]
     ("S2", MeScenario.Run),
     ("S3", UpdateScenario.Run),
     ("S4", EventScenario.Run),
+    ("S7", SigningScenario.Run),
 };
 
 try

@@ -18,6 +18,7 @@ public sealed class Topology : IAsyncDisposable
     private const string Release = "bin/Release/net10.0";
     private readonly BenchOptions _options;
     private readonly List<ServiceProcess> _silos = [];
+    private readonly List<ServiceProcess> _extraFrontEnds = [];
     private readonly string _jwtSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     private readonly string _adminPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
     private readonly string _clusterId = $"bench-{Guid.NewGuid():N}";
@@ -34,13 +35,13 @@ public sealed class Topology : IAsyncDisposable
     public ServiceProcess Baseline { get; private set; } = null!;
     public IReadOnlyList<ServiceProcess> Silos => _silos;
 
-    public IEnumerable<ServiceProcess> Processes => _silos.Concat([AuthApi, UserApi, Baseline]).Where(p => p is not null);
+    public IEnumerable<ServiceProcess> Processes => _silos.Concat([AuthApi, UserApi, Baseline]).Concat(_extraFrontEnds).Where(p => p is not null);
 
     public static async Task<Topology> Start(BenchOptions options, int silos)
     {
         var kafka = MockKafkaCluster.Start(3);
-        // The mock brokers do not implement CreateTopics, so the topic exists before the silos look for it.
-        kafka.CreateTopic(KafkaTopic, KafkaPartitions);
+        // The mock brokers do not implement CreateTopics, so the topic and its dead-letter topic exist before the silos look.
+        kafka.CreateStreamTopics(KafkaTopic, KafkaPartitions);
         var topology = new Topology(options, kafka);
         try
         {
@@ -101,7 +102,16 @@ public sealed class Topology : IAsyncDisposable
         }
     }
 
-    private ServiceProcess StartApi(string name, string role, string portVariable)
+    /// <summary>One more auth front end in this cluster with settings of its own (S7: another JWT_ALGORITHM); stopped with the topology.</summary>
+    public async Task<ServiceProcess> AddAuthApi(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        var process = StartApi(name, "auth", "AUTH_PORT", settings);
+        _extraFrontEnds.Add(process);
+        await process.WaitUntilReady(TimeSpan.FromSeconds(120));
+        return process;
+    }
+
+    private ServiceProcess StartApi(string name, string role, string portVariable, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort.Next();
         var environment = new Dictionary<string, string>(ClusterEnvironment())
@@ -113,6 +123,11 @@ public sealed class Topology : IAsyncDisposable
             // would turn S1 into a test of the limiter. The per-account throttle stays as shipped.
             ["CLIENT_RATE_LIMIT"] = "100000000",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         if (role == "user")
         {
             environment["ADMIN_EMAIL"] = AdminEmail;
@@ -136,7 +151,7 @@ public sealed class Topology : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Front ends first, then silos, then the brokers they talk to.
-        foreach (var process in new[] { AuthApi, UserApi, Baseline }.Where(p => p is not null))
+        foreach (var process in _extraFrontEnds.Concat([AuthApi, UserApi, Baseline]).Where(p => p is not null))
         {
             await process.DisposeAsync();
         }
