@@ -20,6 +20,15 @@ cluster_env() {
   echo "KAFKA_BROKER=${KAFKA_BROKER:-}"
 }
 
+# Without SMTP_HOST the front ends write mails to their logs (SPEC §9).
+mail_env() {
+  echo "SMTP_HOST=${SMTP_HOST:-}"
+  echo "SMTP_PORT=${SMTP_PORT:-1025}"
+  echo "SMTP_SECURITY=${SMTP_SECURITY:-none}"
+  echo "SMTP_FROM=${SMTP_FROM:-no-reply@example.com}"  # no spaces: start() splits the environment on them
+  echo "PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:3002}"
+}
+
 postgres_env() {
   echo "POSTGRES_HOST=127.0.0.1"
   echo "POSTGRES_PORT=$pg_port"
@@ -42,7 +51,7 @@ service_env() {
       echo "DASHBOARD_PASSWORD=${DASHBOARD_PASSWORD:-$(cat "$state/dashboard.password" 2>/dev/null || echo unset)}"
       ;;
     auth-api)
-      cluster_env
+      cluster_env; mail_env
       echo "API_ROLE=auth"
       echo "AUTH_PORT=3001"
       echo "MANAGEMENT_PORT=9464"
@@ -55,7 +64,7 @@ service_env() {
       echo "INTROSPECTION_CLIENTS=${INTROSPECTION_CLIENTS:-}"
       ;;
     user-api)
-      cluster_env
+      cluster_env; mail_env
       echo "API_ROLE=user"
       echo "USER_PORT=3002"
       # Both front ends run on this one machine: each its own management port.

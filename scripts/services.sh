@@ -14,6 +14,8 @@ ensure_packages() {
     case "$package" in
       postgresql|redis-server) wanted+=("$package") ;;
       nodejs) command -v node >/dev/null && command -v npm >/dev/null || wanted+=(nodejs npm) ;;
+      # Python modules are checked by import, with Debian's own interpreter.
+      python3-*) /usr/bin/python3 -c "import ${package#python3-}" 2>/dev/null || wanted+=("$package") ;;
       *) command -v "$package" >/dev/null || wanted+=("$package") ;;
     esac
   done

@@ -48,7 +48,7 @@ public static class AuthApi
         return api;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaChallengeResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest body, AuthService auth, HttpContext http)
     {
         // The registration syntax: an address that could not have been registered (a NUL in it, say)
@@ -75,6 +75,8 @@ public static class AuthApi
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),
+            LoginStatus.MfaRequired => NoStore(http, outcome.Challenge!),
+            LoginStatus.EmailNotVerified => ApiProblems.EmailNotVerified(),
             LoginStatus.Throttled => ApiProblems.Throttled(http, outcome.RetryAfter),
             _ => ApiProblems.InvalidCredentials(),
         };
@@ -116,7 +118,7 @@ public static class AuthApi
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(Guid id, ClaimsPrincipal user, AuthService auth) =>
         await auth.RevokeSession(Caller.From(user), id) ? TypedResults.NoContent() : ApiProblems.NotFound("No such session of yours.");
 
-    private static Ok<TokenResponse> NoStore(HttpContext http, TokenResponse tokens)
+    internal static Ok<T> NoStore<T>(HttpContext http, T tokens)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";

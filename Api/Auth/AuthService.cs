@@ -1,4 +1,7 @@
+using Api.Account;
 using Api.Hosting;
+using Api.Mail;
+using Grains.Interfaces.Account;
 using Api.Security;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
@@ -10,10 +13,15 @@ public enum LoginStatus
     Succeeded,
     InvalidCredentials,
     Throttled,
+    /// <summary>The password was right and a second factor is on: the answer is a ticket for /auth/login/mfa.</summary>
+    MfaRequired,
+    /// <summary>The password was right but REQUIRE_VERIFIED_EMAIL is set and the address is not verified.</summary>
+    EmailNotVerified,
 }
 
 /// <summary><paramref name="CredentialVersion"/>: the security stamp a succeeded password check was made against.</summary>
-public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, long CredentialVersion = 0);
+public sealed record LoginOutcome(
+    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null, long CredentialVersion = 0);
 
 /// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
 public sealed class AuthService(
@@ -23,6 +31,7 @@ public sealed class AuthService(
     ApiSettings settings,
     AuthMetrics metrics,
     FrontEndCache cache,
+    AccountMails mails,
     TimeProvider time,
     ILogger<AuthService> logger)
 {
@@ -76,17 +85,64 @@ public sealed class AuthService(
                 return check;
         }
 
+        var user = await grains.GetGrain<IUserGrain>(userId.Value).Get();
+        if (user is null)
+        {
+            return new LoginOutcome(LoginStatus.InvalidCredentials);
+        }
+
+        if (settings.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            metrics.Login("email_not_verified");
+            logger.LogInformation("Login refused for user {UserId} from {Ip}: email not verified", user.Id, ipAddress);
+
+            // The only way back for a user whose mail was lost (resend needs a session they cannot get):
+            // a fresh link, at most one a minute, as the grain decides.
+            var verification = AccountTokens.Create(user.Id);
+            if (await grains.GetGrain<IUserAccountGrain>(user.Id).IssueEmailVerification(AccountTokens.Hash(verification)) is { Email: { } to } issue)
+            {
+                mails.Verification(to, issue.Name ?? "", verification);
+            }
+
+            return new LoginOutcome(LoginStatus.EmailNotVerified);
+        }
+
+        if (user.MfaEnabled)
+        {
+            var ticket = AccountTokens.Create(user.Id);
+            await grains.GetGrain<IUserAccountGrain>(user.Id).IssueMfaTicket(AccountTokens.Hash(ticket));
+            metrics.Login("mfa_required");
+            logger.LogInformation("Password accepted for user {UserId} from {Ip}; waiting for the second factor", user.Id, ipAddress);
+            return new LoginOutcome(LoginStatus.MfaRequired, Challenge: new MfaChallengeResponse(true, ticket, (int)AccountLifetimes.MfaTicket.TotalSeconds));
+        }
+
+        return await OpenSession(user.Id, userAgent, ipAddress, check.CredentialVersion) is { } tokens
+            ? new LoginOutcome(LoginStatus.Succeeded, tokens)
+            : new LoginOutcome(LoginStatus.InvalidCredentials);
+    }
+
+    /// <summary>Starts a session for a user whose credentials and second factor were accepted (the MFA step).</summary>
+    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress) =>
+        await OpenSession(user.Id, userAgent, ipAddress, credentialVersion: null)
+            ?? throw new InvalidOperationException("A session without a credential check cannot be refused.");
+
+    /// <summary>
+    /// Starts a session; with <paramref name="credentialVersion"/>, only while the credentials the login was checked
+    /// against are still current (null otherwise, the session already revoked).
+    /// </summary>
+    private async Task<TokenResponse?> OpenSession(Guid userId, string? userAgent, string? ipAddress, long? credentialVersion)
+    {
         var sessionId = Guid.NewGuid();
         var session = grains.GetGrain<ISessionGrain>(sessionId);
         var refreshToken = RefreshTokens.Create(sessionId);
         var started = await session.Start(new StartSession(
-            userId.Value,
+            userId,
             RefreshTokens.Hash(refreshToken),
             settings.RefreshTokenLifetime,
             settings.SessionIdleTimeout,
             Truncate(userAgent, 256),
             ipAddress,
-            check.CredentialVersion));
+            credentialVersion ?? 0));
         if (!started)
         {
             throw new InvalidOperationException("A fresh session id was already in use.");
@@ -94,18 +150,19 @@ public sealed class AuthService(
 
         // Asked only now that the session is in the user's list: a password change, email change or
         // deactivation either happened before (refused here) or will find and revoke this session.
-        var user = await grains.GetGrain<IUserGrain>(userId.Value).ConfirmLogin(check.CredentialVersion);
+        var account = grains.GetGrain<IUserGrain>(userId);
+        var user = credentialVersion is { } version ? await account.ConfirmLogin(version) : await account.Get();
         if (user is null)
         {
             await session.Revoke();
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: the credentials of user {UserId} changed during the check", userId);
-            return new LoginOutcome(LoginStatus.InvalidCredentials);
+            return null;
         }
 
         metrics.Login("succeeded");
         logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
-        return new LoginOutcome(LoginStatus.Succeeded, await Tokens(user, sessionId, refreshToken));
+        return await Tokens(user, sessionId, refreshToken);
     }
 
     /// <summary>

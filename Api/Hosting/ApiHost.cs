@@ -1,5 +1,7 @@
+using Api.Account;
 using Api.Auth;
 using Api.Http;
+using Api.Mail;
 using Api.Security;
 using Api.Tokens;
 using Api.Users;
@@ -33,6 +35,7 @@ public static class ApiHost
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
+        var mail = MailSettings.From(builder.Configuration);
         var embedded = embeddedSilo is not null;
         var tokenSettings = TokenSettings.From(builder.Configuration, embedded, signs: settings.ServesAuth);
 
@@ -105,6 +108,7 @@ public static class ApiHost
 
         services.AddSingleton<AuthService>();
         services.AddSingleton<UserService>();
+        services.AddAccountLifecycle(mail);
         if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
         {
             services.AddHostedService<AdminBootstrap>();
@@ -121,6 +125,7 @@ public static class ApiHost
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));
+            o.AddPolicy(ClientRateLimit.MailPolicy, http => ClientRateLimit.For(http, settings.MailRequestsPerHour, TimeSpan.FromHours(1)));
             o.OnRejected = ClientRateLimit.Reject;
         });
         services.AddOpenApi();
@@ -150,6 +155,10 @@ public static class ApiHost
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
         LogTokenSigning(app, tokenSettings);
+        if (mail.Host is null)
+        {
+            app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
+        }
 
         // First: everything after it (limits, session records, logs) sees the client, not the proxy.
         app.UseTrustedProxies(settings.TrustedProxies);
@@ -173,10 +182,12 @@ public static class ApiHost
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
+            var account = app.MapAccountAuthApi();
             var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
                 auth.RequireListeningPort(settings.AuthPort);
+                account.RequireListeningPort(settings.AuthPort);
                 discovery.RequireListeningPort(settings.AuthPort);
             }
         }
@@ -184,9 +195,11 @@ public static class ApiHost
         if (settings.ServesUsers)
         {
             var users = app.MapUsersApi();
+            var account = app.MapAccountUsersApi();
             if (restrictByPort)
             {
                 users.RequireListeningPort(settings.UserPort);
+                account.RequireListeningPort(settings.UserPort);
             }
         }
 

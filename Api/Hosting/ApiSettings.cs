@@ -31,6 +31,12 @@ public sealed record ApiSettings
     /// <summary>Login, refresh and registration attempts one client address may make a minute.</summary>
     public int ClientRateLimitPerMinute { get; init; } = 60;
 
+    /// <summary>REQUIRE_VERIFIED_EMAIL: login answers 403 email_not_verified until the address is verified.</summary>
+    public bool RequireVerifiedEmail { get; init; }
+
+    /// <summary>Forgot-password and verification-resend requests one client address may make an hour.</summary>
+    public int MailRequestsPerHour { get; init; } = 20;
+
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
@@ -96,10 +102,19 @@ public sealed record ApiSettings
             HashQueueLimit = Count(config, "HASH_QUEUE_LIMIT", Security.PasswordHasher.DefaultQueuePerCore * Environment.ProcessorCount),
             TrustedProxies = Hosting.TrustedProxies.Parse(Optional(config, "TRUSTED_PROXIES")),
             ManagementPort = Optional(config, "MANAGEMENT_PORT") is null ? null : Port(config, "MANAGEMENT_PORT", 0),
+            RequireVerifiedEmail = Flag(config, "REQUIRE_VERIFIED_EMAIL"),
+            MailRequestsPerHour = Count(config, "MAIL_REQUEST_RATE_LIMIT", 20),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };
     }
+
+    private static bool Flag(IConfiguration config, string key) => Optional(config, key)?.ToLowerInvariant() switch
+    {
+        null or "false" or "0" => false,
+        "true" or "1" => true,
+        var raw => throw new ConfigurationException($"{key} must be true or false, not '{raw}'."),
+    };
 
     private static ApiRole ParseRole(string? raw) => raw?.Trim().ToLowerInvariant() switch
     {

@@ -23,6 +23,9 @@ public sealed record UserEvent(
     public const string PasswordChanged = "user.password_changed";
     public const string PermissionsChanged = "user.permissions_changed";
     public const string Deleted = "user.deleted";
+    public const string EmailVerified = "user.email_verified";
+    public const string MfaEnabled = "user.mfa_enabled";
+    public const string MfaDisabled = "user.mfa_disabled";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -37,4 +40,6 @@ public sealed record UserEvent(
 public sealed record UserEventData(
     [property: Id(0)] string Name,
     [property: Id(1)] string Email,
-    [property: Id(2)] IReadOnlyList<string> Permissions);
+    [property: Id(2)] IReadOnlyList<string> Permissions,
+    [property: Id(3)] bool EmailVerified = false,
+    [property: Id(4)] bool MfaEnabled = false);

@@ -89,6 +89,13 @@ public sealed class PasswordGuessThrottle(TimeProvider time, Func<GuessRecord> s
         return null;
     }
 
+    /// <summary>Forgets the failures counted so far (a right answer after guesses counted as they began).</summary>
+    public void Forgive()
+    {
+        Record.Failures = 0;
+        Record.BlockedUntil = default;
+    }
+
     private void CountFailure(DateTimeOffset now)
     {
         Record.Failures++;

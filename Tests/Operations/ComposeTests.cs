@@ -16,7 +16,7 @@ public sealed class ComposeTests
     public void Every_service_of_the_topology_is_there_with_a_health_check()
     {
         Assert.Equal(
-            new[] { "auth-api", "kafka", "postgres", "redis", "silo", "user-api" },
+            new[] { "auth-api", "kafka", "mailpit", "postgres", "redis", "silo", "user-api" },
             Services.Children.Keys.Select(k => k.ToString()).Order());
         Assert.All(Services.Children, s => Assert.True(Service(s.Key.ToString()).Children.ContainsKey("healthcheck"), $"{s.Key} has no health check"));
     }
@@ -27,6 +27,8 @@ public sealed class ComposeTests
     [InlineData("silo", "kafka")]
     [InlineData("auth-api", "silo")]
     [InlineData("user-api", "silo")]
+    [InlineData("auth-api", "mailpit")]
+    [InlineData("user-api", "mailpit")]
     public void Services_start_once_what_they_need_is_healthy(string service, string dependency)
     {
         var dependsOn = (YamlMappingNode)Service(service)["depends_on"];
