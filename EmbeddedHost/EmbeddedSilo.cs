@@ -15,7 +15,7 @@ public sealed class EmbeddedSilo : IEmbeddedSilo
         builder.Services.AddHealthChecks().AddSiloStoreChecks(deployment);
     }
 
-    public void Map(WebApplication app, DeploymentSettings deployment) => app.MapDashboard(deployment);
+    public void Map(WebApplication app, DeploymentSettings deployment) => app.MapDashboard(deployment, onlyOnPort: deployment.SiloHttpPort);
 
     public string Describe(DeploymentSettings deployment) => SiloSetup.Describe(deployment);
 }

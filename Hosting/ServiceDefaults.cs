@@ -64,12 +64,23 @@ public static class ServiceDefaults
         return services;
     }
 
-    /// <summary>/health/live, /health/ready and /metrics.</summary>
-    public static IEndpointRouteBuilder MapOperationalEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// /health/live, /health/ready and /metrics; with <paramref name="metricsPort"/>, /metrics only on that port
+    /// (a front end's management port, never its public API ports).
+    /// </summary>
+    public static IEndpointRouteBuilder MapOperationalEndpoints(this IEndpointRouteBuilder app, int? metricsPort = null, bool metrics = true)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
-        app.MapPrometheusScrapingEndpoint();
+        if (metrics)
+        {
+            var scrape = app.MapPrometheusScrapingEndpoint();
+            if (metricsPort is { } port)
+            {
+                scrape.RequireListeningPort(port);
+            }
+        }
+
         return app;
     }
 }

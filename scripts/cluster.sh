@@ -60,6 +60,7 @@ service_env() {
       cluster_env; mail_env
       echo "API_ROLE=auth"
       echo "AUTH_PORT=3001"
+      echo "MANAGEMENT_PORT=9464"
       echo "JWT_SECRET=$(secret jwt.secret)"
       echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
       echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"
@@ -72,6 +73,8 @@ service_env() {
       cluster_env; mail_env
       echo "API_ROLE=user"
       echo "USER_PORT=3002"
+      # Both front ends run on this one machine: each its own management port.
+      echo "MANAGEMENT_PORT=9465"
       echo "JWT_SECRET=$(secret jwt.secret)"
       echo "JWT_SECRET_PREVIOUS=${JWT_SECRET_PREVIOUS:-}"
       echo "JWT_ALGORITHM=${JWT_ALGORITHM:-HS256}"

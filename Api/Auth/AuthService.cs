@@ -17,9 +17,27 @@ public sealed class AuthService(
     AuthMetrics metrics,
     FrontEndCache cache,
     AccountMails mails,
+    TimeProvider time,
     ILogger<AuthService> logger)
 {
+    // While an account's free checks are all running, a further login waits for their outcome this
+    // often, and at most this long, before it is told to come back (the owner's own parallel logins).
+    private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan BusyWaitLimit = TimeSpan.FromSeconds(10);
+
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
+    {
+        var started = time.GetTimestamp();
+        var outcome = await CheckAndStartSession(email, password, userAgent, ipAddress, cancellationToken);
+        if (outcome.Status == LoginStatus.InvalidCredentials && settings.FailedLoginMinimumTime - time.GetElapsedTime(started) is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest, time, cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    private async Task<LoginOutcome> CheckAndStartSession(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken)
     {
         var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
         var userId = await index.GetOwner();
@@ -39,7 +57,7 @@ public sealed class AuthService(
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
-        var check = await CheckPassword(userId.Value, password);
+        var check = await CheckPassword(userId.Value, password, cancellationToken);
         switch (check.Status)
         {
             case LoginStatus.Throttled:
@@ -83,24 +101,48 @@ public sealed class AuthService(
             return new LoginOutcome(LoginStatus.MfaRequired, Challenge: new MfaChallengeResponse(true, ticket, (int)AccountLifetimes.MfaTicket.TotalSeconds));
         }
 
-        return new LoginOutcome(LoginStatus.Succeeded, await OpenSession(user, userAgent, ipAddress));
+        return await OpenSession(user.Id, userAgent, ipAddress, check.CredentialVersion) is { } tokens
+            ? new LoginOutcome(LoginStatus.Succeeded, tokens)
+            : new LoginOutcome(LoginStatus.InvalidCredentials);
     }
 
-    /// <summary>Starts a session for a user whose credentials (and second factor, if on) were accepted.</summary>
-    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress)
+    /// <summary>Starts a session for a user whose credentials and second factor were accepted (the MFA step).</summary>
+    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress) =>
+        await OpenSession(user.Id, userAgent, ipAddress, credentialVersion: null)
+            ?? throw new InvalidOperationException("A session without a credential check cannot be refused.");
+
+    /// <summary>
+    /// Starts a session; with <paramref name="credentialVersion"/>, only while the credentials the login was checked
+    /// against are still current (null otherwise, the session already revoked).
+    /// </summary>
+    private async Task<TokenResponse?> OpenSession(Guid userId, string? userAgent, string? ipAddress, long? credentialVersion)
     {
         var sessionId = Guid.NewGuid();
+        var session = grains.GetGrain<ISessionGrain>(sessionId);
         var refreshToken = RefreshTokens.Create(sessionId);
-        var started = await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(
-            user.Id,
+        var started = await session.Start(new StartSession(
+            userId,
             RefreshTokens.Hash(refreshToken),
             settings.RefreshTokenLifetime,
             settings.SessionIdleTimeout,
             Truncate(userAgent, 256),
-            ipAddress));
+            ipAddress,
+            credentialVersion ?? 0));
         if (!started)
         {
             throw new InvalidOperationException("A fresh session id was already in use.");
+        }
+
+        // Asked only now that the session is in the user's list: a password change, email change or
+        // deactivation either happened before (refused here) or will find and revoke this session.
+        var account = grains.GetGrain<IUserGrain>(userId);
+        var user = credentialVersion is { } version ? await account.ConfirmLogin(version) : await account.Get();
+        if (user is null)
+        {
+            await session.Revoke();
+            metrics.Login("invalid_credentials");
+            logger.LogInformation("Login failed: the credentials of user {UserId} changed during the check", userId);
+            return null;
         }
 
         metrics.Login("succeeded");
@@ -112,14 +154,23 @@ public sealed class AuthService(
     /// One throttled password check against the user's stored hash, re-hashing it when its parameters are outdated.
     /// Used by login and by a password change.
     /// </summary>
-    public async Task<LoginOutcome> CheckPassword(Guid userId, string password)
+    public async Task<LoginOutcome> CheckPassword(Guid userId, string password, CancellationToken cancellationToken = default)
     {
         var user = grains.GetGrain<IUserGrain>(userId);
         var ticket = await user.BeginPasswordCheck();
+        var waitingSince = time.GetTimestamp();
+        while (ticket.Status == LoginTicketStatus.Busy && time.GetElapsedTime(waitingSince) < BusyWaitLimit)
+        {
+            await Task.Delay(BusyPoll, time, cancellationToken);
+            ticket = await user.BeginPasswordCheck();
+        }
+
         switch (ticket.Status)
         {
             case LoginTicketStatus.Throttled:
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: ticket.RetryAfter);
+            case LoginTicketStatus.Busy:
+                return new LoginOutcome(LoginStatus.Throttled, RetryAfter: TimeSpan.FromSeconds(1));
             case LoginTicketStatus.NotFound:
                 await hasher.VerifyDecoyAsync(password);
                 return new LoginOutcome(LoginStatus.InvalidCredentials);
@@ -128,8 +179,8 @@ public sealed class AuthService(
         var result = await hasher.VerifyAsync(ticket.PasswordHash!, password);
         var succeeded = result is not PasswordCheck.Failed;
         var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await hasher.HashAsync(password) : null;
-        await user.CompletePasswordCheck(succeeded, rehashed);
-        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials);
+        await user.CompletePasswordCheck(succeeded, rehashed, ticket.PasswordHash);
+        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials, CredentialVersion: ticket.CredentialVersion);
     }
 
     public async Task<TokenResponse?> Refresh(string refreshToken)

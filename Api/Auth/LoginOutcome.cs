@@ -12,5 +12,6 @@ public enum LoginStatus
     EmailNotVerified,
 }
 
+/// <summary><paramref name="CredentialVersion"/>: the security stamp a succeeded password check was made against.</summary>
 public sealed record LoginOutcome(
-    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null);
+    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null, long CredentialVersion = 0);

@@ -4,28 +4,36 @@ using Grains.Interfaces.Users;
 namespace Api.Hosting;
 
 /// <summary>
-/// Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD once the cluster answers, unless that
-/// email is already registered. Several front ends may race; the email index lets exactly one win.
+/// Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD once the cluster answers, only while no admin was
+/// ever bootstrapped. Several front ends may race; the bootstrap grain lets exactly one create it.
 /// </summary>
 public sealed class AdminBootstrap(IGrainFactory grains, PasswordHasher hasher, ApiSettings settings, ILogger<AdminBootstrap> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var email = settings.AdminEmail!;
+        var passwordHash = await hasher.HashAsync(settings.AdminPassword!);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email)).GetOwner() is { } existing)
+                var result = await grains.GetGrain<IAdminBootstrapGrain>(0).Bootstrap(settings.AdminEmail!, passwordHash);
+                switch (result.Status)
                 {
-                    logger.LogInformation("Admin account {UserId} already exists", existing);
-                    return;
+                    case AdminBootstrapStatus.Created:
+                        logger.LogInformation("Admin bootstrap: created admin {UserId} from ADMIN_EMAIL", result.AdminId);
+                        break;
+                    case AdminBootstrapStatus.AlreadyDone:
+                        logger.LogInformation("Admin bootstrap: admin {UserId} exists; nothing to do", result.AdminId);
+                        break;
+                    default:
+                        // Someone registered the address first: creating nothing is right, staying quiet is not.
+                        logger.LogError(
+                            "Admin bootstrap refused: ADMIN_EMAIL belongs to user {UserId}, who is not an admin. No admin was created; choose another ADMIN_EMAIL or check that account",
+                            result.AdminId);
+                        break;
                 }
 
-                var result = await grains.GetGrain<IUserGrain>(Guid.CreateVersion7()).Create(
-                    new CreateUser("Administrator", email, await hasher.HashAsync(settings.AdminPassword!), [Permission.Admin], EmailVerified: true));
-                logger.LogInformation("Admin bootstrap: {Status}", result.Status == UserWriteStatus.Ok ? $"created {result.User!.Id}" : "email already registered");
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -39,7 +39,7 @@ public static class ApiHost
             app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
         }
 
-        app.UseFrontEnd();
+        app.UseFrontEnd(settings);
         app.MapFrontEnd(settings, deployment, embeddedSilo);
         return app;
     }

@@ -44,6 +44,21 @@ public sealed record ApiSettings
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
+    /// <summary>Password hashes waiting or running before a further one is answered 503 (HASH_QUEUE_LIMIT).</summary>
+    public int HashQueueLimit { get; init; } = Security.PasswordHasher.DefaultQueuePerCore * Environment.ProcessorCount;
+
+    /// <summary>The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES); none by default.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>The front end's own port for /metrics (never the API ports); unset: no metrics endpoint (embedded mode: the silo endpoint).</summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>
+    /// A failed login answers no sooner than this, so that how long the stored hash took to check (old
+    /// parameters on a dormant account, a decoy for an unknown address) cannot be read from the answer.
+    /// </summary>
+    public TimeSpan FailedLoginMinimumTime { get; init; } = TimeSpan.FromMilliseconds(400);
+
     public bool ServesAuth => Role is ApiRole.All or ApiRole.Auth;
     public bool ServesUsers => Role is ApiRole.All or ApiRole.User;
 
@@ -87,14 +102,25 @@ public sealed record ApiSettings
             SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", Defaults.SessionIdleTimeout),
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", Defaults.ClientRateLimitPerMinute),
             FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", Defaults.FrontEndCacheTtl),
+            FailedLoginMinimumTime = Duration(config, "FAILED_LOGIN_MINIMUM_TIME", Defaults.FailedLoginMinimumTime),
+            HashQueueLimit = Count(config, "HASH_QUEUE_LIMIT", Defaults.HashQueueLimit),
+            TrustedProxies = Hosting.TrustedProxies.Parse(Optional(config, "TRUSTED_PROXIES")),
+            ManagementPort = Optional(config, "MANAGEMENT_PORT") is null ? null : Port(config, "MANAGEMENT_PORT", 0),
             RequireVerifiedEmail = Flag(config, "REQUIRE_VERIFIED_EMAIL"),
             MailRequestsPerHour = Count(config, "MAIL_REQUEST_RATE_LIMIT", 20),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };
-        if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
+        // The first admin's password meets the rules every other password meets.
+        var adminPasswordErrors = new RequestErrors();
+        if (settings.AdminPassword is not null)
         {
-            throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
+            FieldRules.NewPassword(adminPasswordErrors, "ADMIN_PASSWORD", settings.AdminPassword);
+        }
+
+        if (adminPasswordErrors.Any)
+        {
+            throw new ConfigurationException($"ADMIN_PASSWORD {string.Join("; ", adminPasswordErrors.ToDictionary()["ADMIN_PASSWORD"])}.");
         }
 
         // Login accepts only addresses registration would, so the first admin must have one too.

@@ -21,7 +21,7 @@ public static class ClientRateLimit
 
     public static RateLimitPartition<string> For(HttpContext http, int permits, TimeSpan window) =>
         RateLimitPartition.GetFixedWindowLimiter(
-            ClientAddress.Of(http) ?? "unknown",
+            ClientAddress.Bucket(http) ?? "unknown",
             _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permits,

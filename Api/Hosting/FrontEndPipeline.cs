@@ -12,12 +12,15 @@ namespace Api.Hosting;
 /// <summary>A front end's request pipeline and routes, in the order a request meets them.</summary>
 public static class FrontEndPipeline
 {
-    public static WebApplication UseFrontEnd(this WebApplication app)
+    public static WebApplication UseFrontEnd(this WebApplication app, ApiSettings settings)
     {
+        // First: everything after it (limits, session records, logs) sees the client, not the proxy.
+        app.UseTrustedProxies(settings.TrustedProxies);
         app.UseSecurityHeaders();
         app.UseConnectionCloseForOversizedBodies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseListeningPorts();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -27,10 +30,13 @@ public static class FrontEndPipeline
 
     public static WebApplication MapFrontEnd(this WebApplication app, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)
     {
-        app.MapOperationalEndpoints();
+        // With ASPNETCORE_URLS the ports are the operator's: /metrics is then not served, for it could land on an API port.
+        int? metricsPort = embeddedSilo is not null ? deployment.SiloHttpPort : settings.ManagementPort;
+        app.MapOperationalEndpoints(metricsPort, metrics: metricsPort is not null && !settings.UrlsOverridden);
         app.MapOpenApi();
         app.MapScalarApiReference();
-        var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
+        // Each API on its own port, by the port the connection came to (the Host header is the client's to write).
+        var restrictByPort = !settings.UrlsOverridden;
         if (settings.ServesAuth)
         {
             var auth = app.MapAuthApi();
@@ -38,9 +44,9 @@ public static class FrontEndPipeline
             var discovery = app.MapDiscoveryApi();
             if (restrictByPort)
             {
-                auth.RequireHost($"*:{settings.AuthPort}");
-                account.RequireHost($"*:{settings.AuthPort}");
-                discovery.RequireHost($"*:{settings.AuthPort}");
+                auth.RequireListeningPort(settings.AuthPort);
+                account.RequireListeningPort(settings.AuthPort);
+                discovery.RequireListeningPort(settings.AuthPort);
             }
         }
 
@@ -50,8 +56,8 @@ public static class FrontEndPipeline
             var account = app.MapAccountUsersApi();
             if (restrictByPort)
             {
-                users.RequireHost($"*:{settings.UserPort}");
-                account.RequireHost($"*:{settings.UserPort}");
+                users.RequireListeningPort(settings.UserPort);
+                account.RequireListeningPort(settings.UserPort);
             }
         }
 

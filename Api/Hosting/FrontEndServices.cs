@@ -32,9 +32,15 @@ public static class FrontEndServices
                 return;
             }
 
-            foreach (var port in ListeningPorts(settings, deployment, embedded))
+            foreach (var port in ListeningPorts(settings))
             {
                 kestrel.ListenAnyIP(port);
+            }
+
+            // The embedded silo's endpoint shows the dashboard and its live log stream: this machine only.
+            if (embedded)
+            {
+                kestrel.ListenLocalhost(deployment.SiloHttpPort);
             }
         });
 
@@ -52,7 +58,7 @@ public static class FrontEndServices
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
-        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton(new PasswordHasher(settings.HashQueueLimit));
         services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
@@ -112,7 +118,7 @@ public static class FrontEndServices
         return builder;
     }
 
-    private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)
+    private static IEnumerable<int> ListeningPorts(ApiSettings settings)
     {
         if (settings.ServesAuth)
         {
@@ -124,9 +130,9 @@ public static class FrontEndServices
             yield return settings.UserPort;
         }
 
-        if (embedded)
+        if (settings.ManagementPort is { } management)
         {
-            yield return deployment.SiloHttpPort;
+            yield return management;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grains.Interfaces;
+using Api.Security;
 using Microsoft.AspNetCore.Diagnostics;
 using Orleans.Runtime.Messaging;
 using Hosting;
@@ -25,6 +26,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                     StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
                     _ => "The request could not be read: a JSON body is required.",
                 }),
+            HashQueueFullException =>
+                (StatusCodes.Status503ServiceUnavailable, "overloaded", "Too many logins are being checked right now; retry shortly."),
             _ when IsUnavailable(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "unavailable", "The service is temporarily unavailable; retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),

@@ -31,6 +31,8 @@ public static class ApiProblems
     public static ProblemHttpResult PasswordMismatch() =>
         Problem(StatusCodes.Status400BadRequest, "password_mismatch", "currentPassword does not match.");
 
+    public static ProblemHttpResult CurrentPasswordRequired() =>
+        Problem(StatusCodes.Status400BadRequest, "current_password_required", "currentPassword is required to change your email or password, or to delete your account.");
     public static ProblemHttpResult EmailNotVerified() =>
         Problem(StatusCodes.Status403Forbidden, "email_not_verified", "Verify your email address first: follow the link in the mail (a new one is sent at most once a minute).");
 

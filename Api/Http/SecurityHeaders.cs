@@ -12,10 +12,27 @@ public static class SecurityHeaders
         {
             http.Response.OnStarting(static state =>
             {
+                var http = (HttpContext)state;
+                var headers = http.Response.Headers;
+
                 // JSON only: a browser must never sniff an answer into HTML or script.
-                ((HttpResponse)state).Headers.XContentTypeOptions = "nosniff";
+                headers.XContentTypeOptions = "nosniff";
+
+                // An answer to a bearer request is that user's: no shared or browser cache may keep it.
+                if (http.Request.Headers.Authorization.Count > 0)
+                {
+                    headers.CacheControl = "no-store";
+                }
+
+                // The HTML pages (the OpenAPI reference, the dashboard) must not be framed by another site (clickjacking).
+                if (http.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+                    headers.XFrameOptions = "DENY";
+                }
+
                 return Task.CompletedTask;
-            }, http.Response);
+            }, http);
             return next(http);
         });
 }

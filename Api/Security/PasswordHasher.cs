@@ -12,19 +12,28 @@ namespace Api.Security;
 /// Hashing runs in the front-end tier: it is CPU-bound, and there it scales with the API
 /// processes and never holds up a grain.
 /// </summary>
-public sealed class PasswordHasher
+public sealed class PasswordHasher(int queueLimit)
 {
     public const int Iterations = 5;
     public const int MemoryBytes = 7 * 1024 * 1024;
+
+    /// <summary>Hashes waiting or running per core before a further one is refused (a flood of unknown-email logins).</summary>
+    public const int DefaultQueuePerCore = 32;
+
+    // Hashes waiting for a core or running; bounded so a flood is refused at once instead of stalling everyone.
+    private int _queued;
 
     // At most one hash per core at a time: more in flight only share the cores and their caches, so every
     // login waits longer and none finishes sooner. The rest wait here without holding a thread.
     private readonly SemaphoreSlim _cores = new(Environment.ProcessorCount);
 
     // Verified against when the email is unknown, so that answer costs the same hash work as a wrong password.
-    private readonly string _decoy;
+    private readonly string _decoy = HashOnce(Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
 
-    public PasswordHasher() => _decoy = Hash(Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+    public PasswordHasher()
+        : this(DefaultQueuePerCore * Environment.ProcessorCount)
+    {
+    }
 
     public Task<string> HashAsync(string password, CancellationToken cancellationToken = default) =>
         OnACore(() => Hash(password), cancellationToken);
@@ -40,18 +49,33 @@ public sealed class PasswordHasher
     // hashes someone still waits for.
     private async Task<T> OnACore<T>(Func<T> hashing, CancellationToken cancellationToken)
     {
-        await _cores.WaitAsync(cancellationToken);
+        if (Interlocked.Increment(ref _queued) > queueLimit)
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new HashQueueFullException();
+        }
+
         try
         {
-            return hashing();
+            await _cores.WaitAsync(cancellationToken);
+            try
+            {
+                return hashing();
+            }
+            finally
+            {
+                _cores.Release();
+            }
         }
         finally
         {
-            _cores.Release();
+            Interlocked.Decrement(ref _queued);
         }
     }
 
-    public string Hash(string password)
+    public string Hash(string password) => HashOnce(password);
+
+    private static string HashOnce(string password)
     {
         Span<char> hash = stackalloc char[Argon2id.HashSize];
         Argon2id.ComputeHash(hash, Encoding.UTF8.GetBytes(password), Iterations, MemoryBytes);

@@ -7,12 +7,17 @@ namespace Api.Users;
 public sealed record CreateUserRequest(string? Name, string? Email, string? Password, List<string?>? Permissions);
 
 /// <summary>
-/// Every member is optional; what is absent stays as it is. A new password ends the user's other
-/// sessions unless <c>endOtherSessions</c> is false (an admin's reset always ends all of them).
+/// Every member is optional; what is absent stays as it is. A new password or email needs
+/// <c>currentPassword</c> from the user themself, and ends their other sessions unless
+/// <c>endOtherSessions</c> is false (an admin's change always ends all of them).
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateUserRequest(
     string? Name, string? Email, string? Password, string? CurrentPassword, List<string?>? Permissions, bool? EndOtherSessions = null);
+
+/// <summary>Deleting oneself proves the password again; an admin deleting someone else sends no body.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DeleteUserRequest(string? CurrentPassword);
 
 public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, int Page, int PageSize, long Total);
 

@@ -12,6 +12,7 @@ public enum UserOutcomeStatus
     EmailTaken,
     VersionMismatch,
     PasswordMismatch,
+    CurrentPasswordRequired,
     Throttled,
 }
 

@@ -67,17 +67,11 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             return UserOutcome.Forbidden("Only an admin may change permissions.");
         }
 
-        if (request.Password is not null && (self || !callerView!.IsAdmin))
+        // Someone holding a stolen token must not be able to take the login over or lock the owner out.
+        var emailChanges = request.Email is not null && EmailAddress.Normalize(request.Email) != callerView!.Email;
+        if (self && (request.Password is not null || emailChanges) && await StepUp(id, request.CurrentPassword) is { } refused)
         {
-            // Someone holding a stolen token must not be able to lock the owner out.
-            var check = await auth.CheckPassword(id, request.CurrentPassword ?? "");
-            switch (check.Status)
-            {
-                case LoginStatus.Throttled:
-                    return new UserOutcome(UserOutcomeStatus.Throttled, RetryAfter: check.RetryAfter);
-                case LoginStatus.InvalidCredentials:
-                    return new UserOutcome(UserOutcomeStatus.PasswordMismatch);
-            }
+            return refused;
         }
 
         // A new address gets a verification mail, and the old one a notice (SPEC §9).
@@ -105,7 +99,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
                 "User {UserId} updated by {CallerId}{PasswordNote}",
                 id,
                 caller.UserId,
-                request.Password is null ? "" : "; password changed, other sessions revoked");
+                request.Password is null && request.Email is null ? "" : "; credentials changed, other sessions revoked");
         }
 
         return Translate(result);
@@ -128,12 +122,17 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         return (UserOutcomeStatus.Ok, await grains.GetGrain<IUserDirectoryGrain>(0).Search(query));
     }
 
-    public async Task<UserOutcome> Delete(Guid id, Caller caller)
+    public async Task<UserOutcome> Delete(Guid id, string? currentPassword, Caller caller)
     {
         var (denied, _) = await Authorize(caller, id);
         if (denied is not null)
         {
             return denied;
+        }
+
+        if (caller.UserId == id && await StepUp(id, currentPassword) is { } refused)
+        {
+            return refused;
         }
 
         if (!await grains.GetGrain<IUserGrain>(id).Deactivate())
@@ -143,6 +142,23 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
 
         logger.LogInformation("User {UserId} deactivated by {CallerId}; every session revoked", id, caller.UserId);
         return new UserOutcome(UserOutcomeStatus.Ok);
+    }
+
+    /// <summary>The caller proves again that they know the password: null when they did, else the refusal.</summary>
+    private async Task<UserOutcome?> StepUp(Guid id, string? currentPassword)
+    {
+        if (string.IsNullOrEmpty(currentPassword))
+        {
+            return new UserOutcome(UserOutcomeStatus.CurrentPasswordRequired);
+        }
+
+        var check = await auth.CheckPassword(id, currentPassword);
+        return check.Status switch
+        {
+            LoginStatus.Throttled => new UserOutcome(UserOutcomeStatus.Throttled, RetryAfter: check.RetryAfter),
+            LoginStatus.InvalidCredentials => new UserOutcome(UserOutcomeStatus.PasswordMismatch),
+            _ => null,
+        };
     }
 
     /// <summary>Self or admin; the caller's permissions are read now, not from the token.</summary>

@@ -4,6 +4,8 @@ using Api.Http;
 using Api.Security;
 using Grains.Interfaces.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Api.Users;
 
@@ -34,7 +36,7 @@ public static class UsersApi
         api.MapDelete("/{id:guid}", Delete)
             .RequireAuthorization()
             .WithName("DeleteUser")
-            .WithSummary("Deactivate a user (self or admin): login is refused and every session revoked");
+            .WithSummary("Deactivate a user (self with {currentPassword}, or an admin): login is refused and every session revoked");
 
         return api;
     }
@@ -171,10 +173,18 @@ public static class UsersApi
         return fallback;
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        Guid id, ClaimsPrincipal principal, UserService users, HttpContext http)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
+        Guid id, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DeleteUserRequest? body, ClaimsPrincipal principal, UserService users, HttpContext http)
     {
-        var outcome = await users.Delete(id, Caller.From(principal));
+        if (body?.CurrentPassword is { Length: > FieldRules.MaxPasswordLength })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["currentPassword"] = [$"must be at most {FieldRules.MaxPasswordLength} characters"],
+            });
+        }
+
+        var outcome = await users.Delete(id, body?.CurrentPassword, Caller.From(principal));
         return outcome.Status == UserOutcomeStatus.Ok ? TypedResults.NoContent() : Problem(outcome, http);
     }
 
@@ -186,6 +196,7 @@ public static class UsersApi
         UserOutcomeStatus.EmailTaken => ApiProblems.EmailTaken(),
         UserOutcomeStatus.VersionMismatch => ApiProblems.VersionMismatch(),
         UserOutcomeStatus.PasswordMismatch => ApiProblems.PasswordMismatch(),
+        UserOutcomeStatus.CurrentPasswordRequired => ApiProblems.CurrentPasswordRequired(),
         UserOutcomeStatus.Throttled => ApiProblems.Throttled(http, outcome.RetryAfter),
         _ => throw new InvalidOperationException($"No problem answer for {outcome.Status}."),
     };

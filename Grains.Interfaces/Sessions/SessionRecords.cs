@@ -11,7 +11,8 @@ public sealed record StartSession(
     [property: Id(2)] TimeSpan AbsoluteLifetime,
     [property: Id(3)] TimeSpan IdleTimeout,
     [property: Id(4)] string? UserAgent,
-    [property: Id(5)] string? IpAddress);
+    [property: Id(5)] string? IpAddress,
+    [property: Id(6)] long CredentialVersion = 0);
 
 [GenerateSerializer, Immutable]
 public sealed record SessionInfo(

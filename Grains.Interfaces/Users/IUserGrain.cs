@@ -20,8 +20,18 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>Starts a password check (login or a password change); see <see cref="LoginTicket"/>.</summary>
     Task<LoginTicket> BeginPasswordCheck();
 
-    /// <summary>Reports the outcome of a granted check; <paramref name="rehashed"/> replaces an outdated hash.</summary>
-    Task CompletePasswordCheck(bool succeeded, string? rehashed);
+    /// <summary>
+    /// Reports the outcome of a granted check. <paramref name="rehashed"/> replaces an outdated hash, but only
+    /// while the stored hash is still <paramref name="checkedHash"/>, the one the check was made against.
+    /// </summary>
+    Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null);
+
+    /// <summary>
+    /// The user, when the credentials a login was checked against (<paramref name="credentialVersion"/>, from
+    /// its ticket) are still current; null after a password or email change or a deactivation. A login asks
+    /// this after its session is listed, so a change either fails the login here or revokes the session.
+    /// </summary>
+    Task<UserView?> ConfirmLogin(long credentialVersion);
 
     /// <summary>Whether this user owns, or is in the middle of claiming, the given normalized email.</summary>
     [AlwaysInterleave]

@@ -29,7 +29,7 @@ public sealed class SessionGrain(
         }
 
         var now = time.GetUtcNow();
-        session.State = new SessionState
+        var fresh = new SessionState
         {
             UserId = command.UserId,
             RefreshTokenHash = command.RefreshTokenHash,
@@ -39,8 +39,9 @@ public sealed class SessionGrain(
             IdleTimeout = command.IdleTimeout,
             UserAgent = command.UserAgent,
             IpAddress = command.IpAddress,
+            CredentialVersion = command.CredentialVersion,
         };
-        await session.WriteStateAsync();
+        await Store(fresh);
         await UserSessions().Add(Id);
         GrainMetrics.SessionsStarted.Add(1);
         return true;
@@ -85,27 +86,34 @@ public sealed class SessionGrain(
             return new RefreshResult(RefreshStatus.ReuseDetected, state.UserId);
         }
 
-        state.RetiredTokenHashes.Add(state.RefreshTokenHash);
-        if (state.RetiredTokenHashes.Count > RetiredTokensKept)
+        // On a copy: were the old token retired in memory while the write failed, the client's retry with it
+        // would look like reuse and end the session.
+        var rotated = state.Copy();
+        rotated.RetiredTokenHashes.Add(state.RefreshTokenHash);
+        if (rotated.RetiredTokenHashes.Count > RetiredTokensKept)
         {
-            state.RetiredTokenHashes.RemoveAt(0);
+            rotated.RetiredTokenHashes.RemoveAt(0);
         }
 
-        state.RefreshTokenHash = replacementHash;
-        state.LastSeenAt = now;
-        await session.WriteStateAsync();
+        rotated.RefreshTokenHash = replacementHash;
+        rotated.LastSeenAt = now;
+        await Store(rotated);
         return new RefreshResult(RefreshStatus.Rotated, state.UserId);
     }
 
     public async Task Revoke()
     {
-        if (await MarkRevoked())
+        if (!session.State.Started)
         {
-            await UserSessions().Remove(Id);
+            return;
         }
+
+        await StoreRevocation();
+        // One-way: the list may be calling this session right now (logout-all), and must not wait on it.
+        UserSessions().Forget(Id).Ignore();
     }
 
-    public Task RevokeFromUserList() => MarkRevoked();
+    public Task RevokeFromUserList() => StoreRevocation();
 
     public async Task<bool> RevokeByRefreshToken(string presentedHash)
     {
@@ -129,19 +137,43 @@ public sealed class SessionGrain(
         return Task.FromResult(info);
     }
 
-    private async Task<bool> MarkRevoked()
+    /// <summary>
+    /// Stores the revocation, then tells the front ends. The state changes only once the store took it, and the
+    /// announcement is repeated on every call, so a retry after any failure really revokes and really announces.
+    /// </summary>
+    private async Task StoreRevocation()
     {
-        if (!session.State.Started || session.State.Revoked)
+        if (!session.State.Started)
         {
-            return false;
+            return;
         }
 
-        session.State.Revoked = true;
-        session.State.RefreshTokenHash = "";
-        await session.WriteStateAsync();
-        GrainMetrics.SessionsRevoked.Add(1);
+        if (!session.State.Revoked)
+        {
+            var revoked = session.State.Copy();
+            revoked.Revoked = true;
+            revoked.RefreshTokenHash = "";
+            await Store(revoked);
+            GrainMetrics.SessionsRevoked.Add(1);
+        }
+
         await changes.SessionEnded(Id);
-        return true;
+    }
+
+    /// <summary>Writes <paramref name="next"/>; the grain holds it only once the store accepted it.</summary>
+    private async Task Store(SessionState next)
+    {
+        var current = session.State;
+        session.State = next;
+        try
+        {
+            await session.WriteStateAsync();
+        }
+        catch
+        {
+            session.State = current;
+            throw;
+        }
     }
 
     private IUserSessionsGrain UserSessions() => GrainFactory.GetGrain<IUserSessionsGrain>(session.State.UserId);

@@ -19,10 +19,28 @@ public sealed class SessionState
     [Id(8)] public string? UserAgent { get; set; }
     [Id(9)] public string? IpAddress { get; set; }
 
+    /// <summary>The user's credential version (security stamp) the login was checked against.</summary>
+    [Id(10)] public long CredentialVersion { get; set; }
+
     public bool Started => UserId != Guid.Empty;
 
     /// <summary>When the session ends by itself: its absolute expiry, or its idle timeout after the last activity.</summary>
     public DateTimeOffset EndsAt => ExpiresAt < LastSeenAt + IdleTimeout ? ExpiresAt : LastSeenAt + IdleTimeout;
 
     public bool IsLiveAt(DateTimeOffset now) => Started && !Revoked && now < EndsAt;
+
+    public SessionState Copy() => new()
+    {
+        UserId = UserId,
+        RefreshTokenHash = RefreshTokenHash,
+        RetiredTokenHashes = [.. RetiredTokenHashes],
+        CreatedAt = CreatedAt,
+        LastSeenAt = LastSeenAt,
+        ExpiresAt = ExpiresAt,
+        IdleTimeout = IdleTimeout,
+        Revoked = Revoked,
+        UserAgent = UserAgent,
+        IpAddress = IpAddress,
+        CredentialVersion = CredentialVersion,
+    };
 }

@@ -14,7 +14,7 @@ public sealed class UserSessionsGrain(
         }
     }
 
-    public async Task Remove(Guid sessionId)
+    public async Task Forget(Guid sessionId)
     {
         if (sessions.State.SessionIds.Remove(sessionId))
         {

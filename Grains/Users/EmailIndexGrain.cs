@@ -16,7 +16,9 @@ public sealed class EmailIndexGrain(
     public static readonly TimeSpan ReservationLease = TimeSpan.FromSeconds(30);
 
     // In memory, like an account's own count: it only has to outlast a burst of guesses.
-    private readonly PasswordGuessThrottle _unknownGuesses = new(time);
+    private readonly GuessRecord _unknownGuessRecord = new();
+
+    private PasswordGuessThrottle UnknownGuesses => field ??= new PasswordGuessThrottle(time, () => _unknownGuessRecord);
 
     public async Task<bool> TryReserve(Guid userId)
     {
@@ -63,7 +65,7 @@ public sealed class EmailIndexGrain(
         return index.State.Confirmed || await OwnerHolds(owner) ? owner : null;
     }
 
-    public Task<TimeSpan?> BeginUnknownGuess() => Task.FromResult(_unknownGuesses.TryBeginAttempt());
+    public Task<TimeSpan?> BeginUnknownGuess() => Task.FromResult(UnknownGuesses.CountCertainFailure());
 
     private async Task<bool> OwnerStillHolds(Guid owner)
     {

@@ -21,7 +21,10 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     private AccountState Account => user.State.Account;
 
-    private PasswordGuessThrottle MfaThrottle => _mfaThrottle ??= new PasswordGuessThrottle(time);
+    private PasswordGuessThrottle MfaThrottle => _mfaThrottle ??= new PasswordGuessThrottle(time, () => _mfaGuesses);
+
+    // Second-factor guesses, counted as each begins (a code is checked here at once, not in a front end).
+    private readonly GuessRecord _mfaGuesses = new();
 
     public async Task<MailTokenIssue> IssueEmailVerification(string tokenHash)
     {
@@ -97,10 +100,14 @@ public sealed partial class UserGrain : IUserAccountGrain
             user.State.PasswordHash = newPasswordHash;
             Account.RevokeMailTokens();
             Account.ResetRequests.Clear();
+            // Whoever proved the mailbox is the owner: past failures no longer count; logins in flight and
+            // every session end, decided with the change and finished even if this activation dies.
+            user.State.Guesses = new GuessRecord();
+            user.State.CredentialVersion++;
+            user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
             _outbox.Record(UserEvent.PasswordChanged);
         });
-        _throttle.Succeeded();
-        await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
+        await CompleteRevocation();
         return new AccountResult(AccountStatus.Ok, View());
     }
 
@@ -123,7 +130,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             return AccountResult.Of(AccountStatus.NotPending);
         }
 
-        if (MfaThrottle.TryBeginAttempt() is { } wait)
+        if (MfaThrottle.CountCertainFailure() is { } wait)
         {
             return new AccountResult(AccountStatus.Throttled, RetryAfter: wait);
         }
@@ -133,7 +140,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             return AccountResult.Of(AccountStatus.InvalidCode);
         }
 
-        MfaThrottle.Succeeded();
+        MfaThrottle.Forgive();
         var codes = RecoveryCodes.Generate();
         await Change(() =>
         {
@@ -207,7 +214,7 @@ public sealed partial class UserGrain : IUserAccountGrain
     /// </summary>
     private async Task<AccountResult> CheckSecondFactor(string code)
     {
-        if (MfaThrottle.TryBeginAttempt() is { } wait)
+        if (MfaThrottle.CountCertainFailure() is { } wait)
         {
             return new AccountResult(AccountStatus.Throttled, RetryAfter: wait);
         }
@@ -228,7 +235,7 @@ public sealed partial class UserGrain : IUserAccountGrain
         }
 
         await user.WriteStateAsync();
-        MfaThrottle.Succeeded();
+        MfaThrottle.Forgive();
         return new AccountResult(AccountStatus.Ok, View());
     }
 

@@ -13,8 +13,13 @@ public sealed partial class UserGrain(
     IChangeFeed changes,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
-    private readonly PasswordGuessThrottle _throttle = new(time);
+    // While this activation lives, a failed revocation is retried this soon; the next activation retries it too.
+    private static readonly TimeSpan RevocationRetry = TimeSpan.FromSeconds(5);
+
     private UserEventOutbox _outbox = null!;
+    private IGrainTimer? _revocationRetry;
+
+    private PasswordGuessThrottle Throttle => field ??= new PasswordGuessThrottle(time, () => user.State.Guesses);
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
@@ -25,6 +30,13 @@ public sealed partial class UserGrain(
     {
         _outbox = new UserEventOutbox(this, Id, user, logger);
         await _outbox.OnActivate();
+
+        // Revocations a stored change decided and a previous activation did not finish.
+        if (user.State.PendingRevocation is not null)
+        {
+            ScheduleRevocationRetry(TimeSpan.Zero);
+        }
+
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -99,6 +111,17 @@ public sealed partial class UserGrain(
         state.Permissions = permissions ?? state.Permissions;
         state.UpdatedAt = time.GetUtcNow();
         state.Version++;
+        var endsSessions = (command.PasswordHash is not null || emailChanges) && !command.KeepOtherSessions;
+        if (command.PasswordHash is not null || emailChanges)
+        {
+            state.CredentialVersion++;
+        }
+
+        if (endsSessions)
+        {
+            state.PendingRevocation = PendingRevocation.Merge(state.PendingRevocation, command.KeepSessionId);
+        }
+
         if (emailChanges || command.PasswordHash is not null)
         {
             // A token mailed before the change must not outlive it (SPEC §9).
@@ -137,12 +160,8 @@ public sealed partial class UserGrain(
             await ReleaseEmail(oldEmail);
         }
 
-        if (command.PasswordHash is not null && !command.KeepOtherSessions)
-        {
-            await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: command.KeepSessionId);
-        }
-
         _outbox.PublishSoon(TimeSpan.Zero);
+        await CompleteRevocation();
         return new UserWriteResult(UserWriteStatus.Ok, View());
     }
 
@@ -157,50 +176,74 @@ public sealed partial class UserGrain(
         user.State.DeactivatedAt = now;
         user.State.UpdatedAt = now;
         user.State.Version++;
+        user.State.CredentialVersion++;
+        user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
         _outbox.Record(UserEvent.Deleted);
         await WriteWithOutbox();
 
-        await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
         await ReleaseEmail(user.State.Email);
         _outbox.PublishSoon(TimeSpan.Zero);
+        await CompleteRevocation();
         return true;
     }
 
     public Task<UserView?> Get() => Task.FromResult(user.State.IsActive ? View() : null);
 
-    public Task<LoginTicket> BeginPasswordCheck()
+    public async Task<LoginTicket> BeginPasswordCheck()
     {
         if (!user.State.IsActive)
         {
-            return Task.FromResult(new LoginTicket(LoginTicketStatus.NotFound));
+            return new LoginTicket(LoginTicketStatus.NotFound);
         }
 
-        var ticket = _throttle.TryBeginAttempt() is { } wait
-            ? new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait)
-            : new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash);
-        return Task.FromResult(ticket);
+        var (decision, wait, recordChanged) = Throttle.TryBegin();
+        if (recordChanged)
+        {
+            await user.WriteStateAsync();
+        }
+
+        return decision switch
+        {
+            GuessDecision.Granted => new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash, CredentialVersion: user.State.CredentialVersion),
+            GuessDecision.Busy => new LoginTicket(LoginTicketStatus.Busy),
+            _ => new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait),
+        };
     }
 
-    public async Task CompletePasswordCheck(bool succeeded, string? rehashed)
+    public async Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
     {
-        if (!succeeded)
-        {
-            return;
-        }
+        var recordChanged = Throttle.Completed(succeeded);
 
-        _throttle.Succeeded();
-        if (rehashed is not null && user.State.IsActive)
+        // A password change may have landed while the old hash was being checked: never write over it.
+        var rehash = succeeded && rehashed is not null && user.State.IsActive
+            && string.Equals(checkedHash, user.State.PasswordHash, StringComparison.Ordinal);
+        if (rehash)
         {
             // Not a change the user made: the version (ETag) stays and no event is due.
-            user.State.PasswordHash = rehashed;
+            user.State.PasswordHash = rehashed!;
+        }
+
+        if (rehash || recordChanged)
+        {
             await user.WriteStateAsync();
         }
     }
 
+    public Task<UserView?> ConfirmLogin(long credentialVersion) =>
+        Task.FromResult(user.State.IsActive && user.State.CredentialVersion == credentialVersion ? View() : null);
+
     public Task<bool> HoldsEmail(string normalizedEmail) =>
         Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _outbox.OnReminder(reminderName);
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The outbox's reminder activates this grain after a silo loss; its activation resumes any revocation too.
+        await _outbox.OnReminder(reminderName);
+        if (user.State.PendingRevocation is not null)
+        {
+            await CompleteRevocation();
+        }
+    }
 
     /// <summary>
     /// Stores the change with its events, the outbox's reminder in place first. When the write fails its fate is
@@ -223,6 +266,49 @@ public sealed partial class UserGrain(
 
         _claimingEmail = null;
         await changes.UserChanged(Id);
+    }
+
+    /// <summary>
+    /// Revokes what the stored change decided, then forgets the decision. On failure a timer retries while this
+    /// activation lives; a later activation (the next call, or the outbox's reminder) retries after it.
+    /// </summary>
+    private async Task CompleteRevocation()
+    {
+        if (user.State.PendingRevocation is not { } pending)
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: pending.Except);
+            user.State.PendingRevocation = null;
+            await user.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Revoking the sessions of user {UserId} failed ({Reason}); retrying", Id, e.Message);
+            ScheduleRevocationRetry(RevocationRetry);
+            throw;
+        }
+    }
+
+    private void ScheduleRevocationRetry(TimeSpan dueIn)
+    {
+        _revocationRetry?.Dispose();
+        _revocationRetry = this.RegisterGrainTimer(
+            async () =>
+            {
+                try
+                {
+                    await CompleteRevocation();
+                }
+                catch
+                {
+                    // Already logged, and the next retry already scheduled.
+                }
+            },
+            new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
     private async Task<bool> ClaimEmail(string email)

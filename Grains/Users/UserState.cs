@@ -27,6 +27,20 @@ public sealed class UserState
     /// <summary>The sequence number of the user's latest event: one per event, so consumers can tell each apart.</summary>
     [Id(9)] public long EventSequence { get; set; }
 
+    /// <summary>
+    /// The security stamp: bumped by every change that must end logins checked against the old
+    /// credentials (password, email, deactivation). A login's ticket and its session carry it.
+    /// </summary>
+    [Id(10)] public long CredentialVersion { get; set; }
+
+    /// <summary>
+    /// Sessions a stored change decided to revoke and that are not all revoked yet: written with the
+    /// change, so the revocation is finished by a later activation when this one dies first.
+    /// </summary>
+    [Id(11)] public PendingRevocation? PendingRevocation { get; set; }
+
+    /// <summary>Failed password guesses: stored, so that deactivating the grain or losing its silo does not reset them.</summary>
+    [Id(12)] public GuessRecord Guesses { get; set; } = new();
     /// <summary>Verification, reset and second factor (SPEC §9). A high id, clear of the fields above as they grow.</summary>
     [Id(20)] public AccountState Account { get; set; } = new();
 

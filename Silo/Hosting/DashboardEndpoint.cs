@@ -15,8 +15,20 @@ public static class DashboardEndpoint
 {
     public const string Path = "/dashboard";
 
-    public static void MapDashboard(this WebApplication app, DeploymentSettings settings)
+    /// <param name="onlyOnPort">The port the dashboard answers on; other ports (a front end's API ports) get a 404.</param>
+    public static void MapDashboard(this WebApplication app, DeploymentSettings settings, int? onlyOnPort = null)
     {
+        if (onlyOnPort is { } port)
+        {
+            app.UseWhen(
+                http => http.Request.Path.StartsWithSegments(Path) && http.Connection.LocalPort != port,
+                branch => branch.Run(http =>
+                {
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }));
+        }
+
         var embedded = settings.RedisConnection is null;
         if (!embedded && settings.DashboardCredentials is not { } credentials)
         {

@@ -40,19 +40,23 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     private sealed class Configurator : ISiloConfigurator
     {
         private const string UsersInner = "users-memory";
+        private const string SessionsBehindFaults = "sessions-behind-faults";
 
         public void Configure(ISiloBuilder silo)
         {
             silo.AddMemoryGrainStorage(UsersInner);
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Users, (sp, _) => new UncertainWrites(sp.GetRequiredKeyedService<IGrainStorage>(UsersInner)));
-            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.AddMemoryGrainStorage(SessionsBehindFaults);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                StorageNames.Sessions,
+                (services, _) => new FailingWritesStorage(services.GetRequiredKeyedService<IGrainStorage>(SessionsBehindFaults)));
             silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
             silo.AddMemoryStreams(UserEventStream.Provider);
             silo.UseInMemoryReminderService();
             // One read model for both silos, as PostgreSQL is in a real cluster.
             silo.Services.AddSingleton<IUserDirectory>(Directory);
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
-            silo.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
+            silo.Services.AddSingleton<IChangeFeed, RecordingChangeFeed>();
         }
     }
 }

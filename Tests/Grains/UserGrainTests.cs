@@ -148,17 +148,49 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Parallel_password_guesses_are_all_counted_and_the_rest_throttled()
+    public async Task Parallel_password_guesses_never_overshoot_the_free_failures_and_then_are_throttled()
     {
         var user = _grains.GetGrain<IUserGrain>(Guid.NewGuid());
         await user.Create(Registration(UniqueEmail()));
 
         var tickets = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => user.BeginPasswordCheck()));
+        await Task.WhenAll(tickets.Where(t => t.Status == LoginTicketStatus.Granted).Select(_ => user.CompletePasswordCheck(succeeded: false, rehashed: null)));
+        var next = await user.BeginPasswordCheck();
 
         Assert.Equal(PasswordGuessThrottle.FreeFailures, tickets.Count(t => t.Status == LoginTicketStatus.Granted));
-        Assert.All(
-            tickets.Where(t => t.Status != LoginTicketStatus.Granted),
-            t => Assert.True(t is { Status: LoginTicketStatus.Throttled, RetryAfter.TotalSeconds: > 0 }));
+        Assert.All(tickets.Where(t => t.Status != LoginTicketStatus.Granted), t => Assert.Equal(LoginTicketStatus.Busy, t.Status));
+        Assert.True(next is { Status: LoginTicketStatus.Throttled, RetryAfter.TotalSeconds: > 0 });
+    }
+
+    [Fact]
+    public async Task Checks_never_reported_count_as_failed_once_they_time_out()
+    {
+        var user = _grains.GetGrain<IUserGrain>(Guid.NewGuid());
+        await user.Create(Registration(UniqueEmail()));
+
+        // A front end that takes tickets and never reports back (it died, or it is hostile).
+        var tickets = await Task.WhenAll(Enumerable.Range(0, PasswordGuessThrottle.FreeFailures).Select(_ => user.BeginPasswordCheck()));
+        GrainClusterFixture.Time.Advance(PasswordGuessThrottle.CheckTimeout);
+
+        Assert.All(tickets, t => Assert.Equal(LoginTicketStatus.Granted, t.Status));
+        Assert.Equal(LoginTicketStatus.Throttled, (await user.BeginPasswordCheck()).Status);
+    }
+
+    [Fact]
+    public async Task Failed_guesses_are_still_counted_after_the_grain_was_deactivated()
+    {
+        var user = _grains.GetGrain<IUserGrain>(Guid.NewGuid());
+        await user.Create(Registration(UniqueEmail()));
+        for (var i = 0; i < PasswordGuessThrottle.FreeFailures; i++)
+        {
+            Assert.Equal(LoginTicketStatus.Granted, (await user.BeginPasswordCheck()).Status);
+            await user.CompletePasswordCheck(succeeded: false, rehashed: null);
+        }
+
+        // Every activation is dropped, as when the grain is collected or its silo dies.
+        await _grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        Assert.Equal(LoginTicketStatus.Throttled, (await user.BeginPasswordCheck()).Status);
     }
 
     [Fact]
@@ -169,13 +201,14 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         for (var i = 0; i < PasswordGuessThrottle.FreeFailures; i++)
         {
             Assert.Equal(LoginTicketStatus.Granted, (await user.BeginPasswordCheck()).Status);
+            await user.CompletePasswordCheck(succeeded: false, rehashed: null);
         }
 
         var blocked = await user.BeginPasswordCheck();
         GrainClusterFixture.Time.Advance(blocked.RetryAfter);
         var afterWait = await user.BeginPasswordCheck();
         await user.CompletePasswordCheck(succeeded: true, rehashed: null);
-        var afterSuccess = await Task.WhenAll(Enumerable.Range(0, PasswordGuessThrottle.FreeFailures - 1).Select(_ => user.BeginPasswordCheck()));
+        var afterSuccess = await Task.WhenAll(Enumerable.Range(0, PasswordGuessThrottle.FreeFailures).Select(_ => user.BeginPasswordCheck()));
 
         Assert.Equal(LoginTicketStatus.Throttled, blocked.Status);
         Assert.Equal(LoginTicketStatus.Granted, afterWait.Status);
@@ -189,7 +222,7 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         await user.Create(Registration(UniqueEmail()));
 
         var ticket = await user.BeginPasswordCheck();
-        await user.CompletePasswordCheck(succeeded: true, rehashed: "$argon2id$stronger");
+        await user.CompletePasswordCheck(succeeded: true, rehashed: "$argon2id$stronger", checkedHash: ticket.PasswordHash);
 
         Assert.Equal("$argon2id$not-a-real-hash", ticket.PasswordHash);
         Assert.Equal("$argon2id$stronger", (await user.BeginPasswordCheck()).PasswordHash);

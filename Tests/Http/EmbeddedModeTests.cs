@@ -1,4 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Tests.Infrastructure;
 
@@ -63,6 +67,37 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         var limited = await _auth.Login(email, "correct horse battery");
         await limited.AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.NotNull(limited.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task The_dashboard_and_metrics_are_never_on_the_api_ports_and_routes_follow_the_port_not_the_host_header()
+    {
+        foreach (var api in new[] { _auth, _users })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/dashboard/")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/metrics")).StatusCode);
+        }
+
+        // A Host header naming the user port does not take a registration to the user routes through the auth port.
+        var email = ApiCalls.UniqueEmail();
+        var smuggled = new HttpRequestMessage(HttpMethod.Post, "/user/create")
+        {
+            Content = JsonContent.Create(new { name = "Ada", email, password = "correct horse battery" }),
+        };
+        smuggled.Headers.Host = $"127.0.0.1:{_userPort}";
+        await (await _auth.SendAsync(smuggled)).AssertProblem(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Created, (await _users.Register(email)).StatusCode);
+    }
+
+    [Fact]
+    public void The_silo_endpoint_with_the_dashboard_listens_on_loopback_only()
+    {
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+
+        var silo = addresses.Select(a => new Uri(a)).Where(a => a.Port == _siloPort).ToList();
+        Assert.NotEmpty(silo);
+        Assert.All(silo, a => Assert.True(a.IsLoopback, $"the silo endpoint listens on {a}"));
+        Assert.Contains(addresses, a => new Uri(a).Port == _authPort && !new Uri(a).IsLoopback);
     }
 
     [Fact]

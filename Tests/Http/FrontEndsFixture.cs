@@ -53,6 +53,14 @@ public sealed class FrontEndsFixture : IAsyncLifetime
         return new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
     }
 
+    /// <summary>One more user front end in this cluster, with extra settings and its own log; the caller stops it.</summary>
+    public Task<WebApplication> StartUserFrontEnd(LogCapture logs, params (string Key, string? Value)[] settings) =>
+        Hosts.StartApi(_cluster.With([("API_ROLE", "user"), ("USER_PORT", FreePort.Next().ToString()), .. settings]), logs);
+
+    /// <summary>One more auth front end in this cluster, with extra settings and its own log; the caller stops it.</summary>
+    public Task<WebApplication> StartAuthFrontEnd(LogCapture logs, params (string Key, string? Value)[] settings) =>
+        Hosts.StartApi(_cluster.With([("API_ROLE", "auth"), ("AUTH_PORT", FreePort.Next().ToString()), .. settings]), logs);
+
     /// <summary>A plain cluster client beside the front ends, to look at what they stored and published; the caller stops it.</summary>
     public Task<IHost> StartClusterClient() => Hosts.StartClient(_cluster);
 

@@ -99,7 +99,7 @@ public sealed class SessionRoutesTests(FrontEndsFixture api)
         var user = await api.SignUp();
         var other = await api.SignIn(user.UserId, user.Email, user.Password);
 
-        var deleted = await api.Users.Send(HttpMethod.Delete, $"/user/{user.UserId}", token: user.AccessToken);
+        var deleted = await api.Users.Send(HttpMethod.Delete, $"/user/{user.UserId}", new { currentPassword = user.Password }, user.AccessToken);
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         await (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: other.AccessToken)).AssertProblem(HttpStatusCode.Unauthorized);

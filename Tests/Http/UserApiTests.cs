@@ -101,7 +101,7 @@ public sealed class UserApiTests(FrontEndsFixture api)
 
         var withoutCurrent = await api.Users.Send(HttpMethod.Put, $"/user/update/{here.UserId}", new { password = "second password 2" }, here.AccessToken);
         var wrongCurrent = await api.Users.Send(HttpMethod.Put, $"/user/update/{here.UserId}", new { password = "second password 2", currentPassword = "nope nope" }, here.AccessToken);
-        await withoutCurrent.AssertProblem(HttpStatusCode.BadRequest, "password_mismatch");
+        await withoutCurrent.AssertProblem(HttpStatusCode.BadRequest, "current_password_required");
         await wrongCurrent.AssertProblem(HttpStatusCode.BadRequest, "password_mismatch");
         Assert.Equal(HttpStatusCode.OK, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: elsewhere.AccessToken)).StatusCode);
 
@@ -136,8 +136,8 @@ public sealed class UserApiTests(FrontEndsFixture api)
         var other = await api.SignUp();
         var fresh = ApiCalls.UniqueEmail();
 
-        var taken = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = other.Email }, user.AccessToken);
-        var moved = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = fresh }, user.AccessToken);
+        var taken = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = other.Email, currentPassword = user.Password }, user.AccessToken);
+        var moved = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { email = fresh, currentPassword = user.Password }, user.AccessToken);
 
         await taken.AssertProblem(HttpStatusCode.Conflict, "email_taken");
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);

@@ -17,7 +17,9 @@ public sealed class EnumerationTests(FrontEndsFixture api)
     {
         var known = await api.SignUp();
         var deleted = await api.SignUp();
-        await api.Users.Send(HttpMethod.Delete, $"/user/{deleted.UserId}", token: deleted.AccessToken);
+        Assert.Equal(
+            HttpStatusCode.NoContent,
+            (await api.Users.Send(HttpMethod.Delete, $"/user/{deleted.UserId}", new { currentPassword = deleted.Password }, deleted.AccessToken)).StatusCode);
 
         var answers = new[]
         {

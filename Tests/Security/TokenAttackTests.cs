@@ -180,7 +180,7 @@ public sealed class TokenAttackTests(FrontEndsFixture api)
         var phone = await api.SignIn(laptop.UserId, laptop.Email, laptop.Password);
         var (user, phoneSession) = TokenForge.Ids(phone.AccessToken);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await api.Users.Send(HttpMethod.Delete, $"/user/{user}", token: laptop.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Users.Send(HttpMethod.Delete, $"/user/{user}", new { currentPassword = laptop.Password }, laptop.AccessToken)).StatusCode);
 
         await AssertRejectedByBothFrontEnds(laptop.AccessToken, user);
         await AssertRejectedByBothFrontEnds(phone.AccessToken, user);

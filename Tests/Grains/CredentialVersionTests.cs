@@ -1,0 +1,59 @@
+using Grains.Interfaces.Users;
+
+namespace Tests.Grains;
+
+/// <summary>The security stamp a login's ticket carries, against changes that land while the password is checked.</summary>
+[Collection(GrainCluster.Name)]
+public sealed class CredentialVersionTests(GrainClusterFixture fixture)
+{
+    private readonly IGrainFactory _grains = fixture.Grains;
+
+    private async Task<IUserGrain> User()
+    {
+        var user = _grains.GetGrain<IUserGrain>(Guid.NewGuid());
+        Assert.Equal(UserWriteStatus.Ok, (await user.Create(new CreateUser("Ada", $"user-{Guid.NewGuid():N}@example.com", "$argon2id$old", []))).Status);
+        return user;
+    }
+
+    [Fact]
+    public async Task A_rehash_of_the_old_password_is_not_written_over_a_newer_hash()
+    {
+        var user = await User();
+        var ticket = await user.BeginPasswordCheck();
+
+        await user.Update(new UpdateUser(PasswordHash: "$argon2id$new"));
+        await user.CompletePasswordCheck(succeeded: true, rehashed: "$argon2id$old-rehashed", checkedHash: ticket.PasswordHash);
+
+        Assert.Equal("$argon2id$new", (await user.BeginPasswordCheck()).PasswordHash);
+    }
+
+    [Theory]
+    [InlineData("password")]
+    [InlineData("email")]
+    [InlineData("deactivation")]
+    public async Task A_login_checked_before_a_credential_change_is_not_confirmed_after_it(string change)
+    {
+        var user = await User();
+        var ticket = await user.BeginPasswordCheck();
+
+        _ = change switch
+        {
+            "password" => (await user.Update(new UpdateUser(PasswordHash: "$argon2id$new"))).Status,
+            "email" => (await user.Update(new UpdateUser(Email: $"moved-{Guid.NewGuid():N}@example.com"))).Status,
+            _ => await user.Deactivate() ? UserWriteStatus.Ok : UserWriteStatus.NotFound,
+        };
+
+        Assert.Null(await user.ConfirmLogin(ticket.CredentialVersion));
+    }
+
+    [Fact]
+    public async Task A_name_change_keeps_logins_in_flight_valid()
+    {
+        var user = await User();
+        var ticket = await user.BeginPasswordCheck();
+
+        await user.Update(new UpdateUser(Name: "Grace"));
+
+        Assert.NotNull(await user.ConfirmLogin(ticket.CredentialVersion));
+    }
+}

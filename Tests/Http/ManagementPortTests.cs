@@ -1,0 +1,31 @@
+using System.Net;
+using Tests.Infrastructure;
+
+namespace Tests.Http;
+
+/// <summary>A clustered front end's metrics: on its management port, never on its API port.</summary>
+[Collection(FrontEnds.Name)]
+public sealed class ManagementPortTests(FrontEndsFixture api)
+{
+    [Fact]
+    public async Task Metrics_are_served_on_the_management_port_only_and_api_routes_not_there()
+    {
+        var (userPort, managementPort) = (FreePort.Next(), FreePort.Next());
+        var frontEnd = await api.StartUserFrontEnd(new LogCapture(), ("USER_PORT", userPort.ToString()), ("MANAGEMENT_PORT", managementPort.ToString()));
+        try
+        {
+            using var users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+            using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}") };
+
+            Assert.Contains("# TYPE", await management.GetStringAsync("/metrics"));
+            Assert.Equal(HttpStatusCode.NotFound, (await users.GetAsync("/metrics")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await management.Register(ApiCalls.UniqueEmail())).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await users.Register(ApiCalls.UniqueEmail())).StatusCode);
+        }
+        finally
+        {
+            await frontEnd.StopAsync();
+            await frontEnd.DisposeAsync();
+        }
+    }
+}
