@@ -19,6 +19,7 @@ namespace Tests.Kafka;
 public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int UserCount = 24;
+    private const string StreamProvider = global::Grains.UserEventStream.Provider;
     private const string Receiver = "Streaming.Kafka.KafkaQueueAdapterReceiver";
 
     private readonly MockKafkaCluster _kafka = MockKafkaCluster.Start(3);
@@ -34,7 +35,8 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
             ("KAFKA_TOPIC", KafkaFrontEndsFixture.Topic),
             ("KAFKA_PARTITIONS", KafkaFrontEndsFixture.Partitions.ToString()),
             // Each receiver logs the partition it is assigned: that is how the test knows which silo reads what.
-            ($"Logging__LogLevel__{Receiver}", "Information"));
+            ($"Logging__LogLevel__{Receiver}", "Information"),
+            ("Logging__Console__TimestampFormat", "HH:mm:ss.fff "));
         for (var i = 0; i < 2; i++)
         {
             _silos.Add(NodeProcess.StartSilo($"consuming-silo-{i}", cluster.WithSiloPorts()));
@@ -63,7 +65,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         var management = grains.GetGrain<IManagementGrain>(0);
         await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60, toleratingErrors: true);
         // Both silos read partitions before anything is written (the queue balancer has spread them).
-        await Poll.Until(() => Task.FromResult(_silos.Select(AssignedPartitions).ToList()), a => a.All(n => n > 0), seconds: 60);
+        await Poll.Until(() => Task.FromResult(PartitionHolders()), h => h.Count == KafkaFrontEndsFixture.Partitions && h.Values.Distinct().Count() == 2, seconds: 60);
 
         var users = Enumerable.Range(0, UserCount).Select(_ => Guid.NewGuid()).ToList();
         var deleted = users.Where((_, i) => i % 4 == 0).ToHashSet();
@@ -91,13 +93,23 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
                 Assert.True(await user.Deactivate());
             }
         }));
-        var blocked = await Poll.Until(() => ProjectionsWaitingOn(holder), n => n == UserCount, seconds: 60);
-        Assert.Equal(UserCount, blocked);
+        // Every event is on Kafka, and the read model's writes of the first ones after the lock are waiting on it.
+        const int Written = UserCount * 3 + UserCount / 4;
+        var onKafka = await Poll.Until(() => Task.FromResult(ReadWholeTopic()), r => r.Count == Written, seconds: 60);
+        Assert.Equal(Written, onKafka.Count);
+        var firstUndelivered = onKafka.Where(r => UserEvent.FromJson(r.Message.Value).Type != UserEvent.Created)
+            .GroupBy(r => r.Partition.Value).ToDictionary(g => g.Key, g => g.Min(r => r.Offset.Value));
+        await Poll.Until(() => ProjectionsWaitingOn(holder), n => n > 0, seconds: 60);
 
-        var assigned = _silos.Select(AssignedPartitions).ToList();
-        var victim = assigned.IndexOf(assigned.Max());
-        output.WriteLine($"partition assignments logged per silo: {string.Join(", ", assigned)}; killing silo {victim} " +
-            $"with {blocked} users' events read and undelivered");
+        // The consuming group commits what was delivered (every creation) and stops at the first event still in flight.
+        var committed = await Poll.Until(() => Task.FromResult(Committed()), c => firstUndelivered.All(f => c[f.Key] >= f.Value), seconds: 30);
+        Assert.All(firstUndelivered, f => Assert.Equal(f.Value, committed[f.Key]));
+
+        var holders = PartitionHolders();
+        var victim = Enumerable.Range(0, _silos.Count).MaxBy(s => firstUndelivered.Keys.Count(p => holders[p] == s));
+        output.WriteLine($"partitions per silo: {string.Join(", ", Enumerable.Range(0, _silos.Count).Select(s => holders.Values.Count(h => h == s)))}; " +
+            $"killing silo {victim}, which reads {firstUndelivered.Keys.Count(p => holders[p] == victim)} of the {firstUndelivered.Count} partitions with events in flight");
+        Assert.Contains(firstUndelivered.Keys, p => holders[p] == victim);
         _silos[victim].Kill();
         await hold.RollbackAsync();
 
@@ -185,12 +197,40 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         }
     }
 
-    private int AssignedPartitions(NodeProcess silo)
+    /// <summary>Which silo reads each partition: the one whose receiver was assigned it last (logged with a timestamp).</summary>
+    private Dictionary<int, int> PartitionHolders()
     {
-        var log = Path.Combine(AppContext.BaseDirectory, "artifacts", $"{silo.Name}.log");
-        using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        var text = reader.ReadToEnd();
-        return text.Split("Kafka receiver assigned").Length - 1;
+        var latest = new Dictionary<int, (TimeOnly At, int Silo)>();
+        for (var silo = 0; silo < _silos.Count; silo++)
+        {
+            var log = Path.Combine(AppContext.BaseDirectory, "artifacts", $"{_silos[silo].Name}.log");
+            using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            var lines = reader.ReadToEnd().Split('\n');
+            for (var i = 1; i < lines.Length; i++)
+            {
+                var marker = lines[i].IndexOf("Kafka receiver assigned", StringComparison.Ordinal);
+                if (marker < 0 || !lines[i - 1].Contains(Receiver, StringComparison.Ordinal)) continue;
+                var at = TimeOnly.ParseExact(lines[i - 1][..12], "HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+                var partition = int.Parse(lines[i][(lines[i].IndexOf("[[", marker, StringComparison.Ordinal) + 2)..lines[i].IndexOf("]]", marker, StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+                if (!latest.TryGetValue(partition, out var known) || known.At < at) latest[partition] = (at, silo);
+            }
+        }
+
+        return latest.ToDictionary(p => p.Key, p => p.Value.Silo);
+    }
+
+    /// <summary>The offsets the silos' consumer group has committed, asked of the group coordinator.</summary>
+    private Dictionary<int, long> Committed()
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = _kafka.BootstrapServers,
+            GroupId = $"{_serviceId}.{StreamProvider}",
+            EnableAutoCommit = false,
+        }).Build();
+        return consumer.Committed(Enumerable.Range(0, KafkaFrontEndsFixture.Partitions)
+                .Select(p => new TopicPartition(KafkaFrontEndsFixture.Topic, p)), TimeSpan.FromSeconds(10))
+            .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
     }
 
     private sealed record DirectoryRow(Guid Id, string Name, long Version, bool Active);
