@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs PostgreSQL, Redis and Chromium from Debian when they are missing, starts
+# The test command: installs PostgreSQL, Redis, Chromium and aiosmtpd from Debian when they are missing, starts
 # throwaway instances on free loopback ports in a temp dir, runs every test, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -7,8 +7,9 @@ source scripts/services.sh
 
 # Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
 # Node runs the jose interop check, whose npm packages come from its lock file, and the README's kafkajs
-# consumer example (npm fetches kafkajs from the npm registry).
-ensure_packages chromium kcat nodejs
+# consumer example (npm fetches kafkajs from the npm registry); aiosmtpd is the SMTP server the account tests
+# mail through; oathtool is the README's authenticator.
+ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
 npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)

@@ -18,6 +18,11 @@ public static class ClientSetup
         client.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
         // A front end learns the current gateways often, so a dead silo's gateway is dropped quickly.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+
+        // A call caught by a silo's death (its directory partition or activation gone with it) would hold the
+        // HTTP request for the default 30 s; after 10 s it fails and is answered 503 with Retry-After instead.
+        // Every grain call here is a memory or single-row storage operation, far below that.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         if (settings.RedisConnection is { } redis)
         {
             client.UseRedisClustering(redis);

@@ -29,11 +29,18 @@ public static class SiloSetup
 
         // Declare a dead silo within seconds rather than the default ~15-60 s: calls to grains it hosted
         // fail until then. Two missed probes of 2 s, voted by two silos.
+        // A joining silo must reach every silo the table lists as active, and waits for one it cannot reach
+        // until that silo's last heartbeat in the table is older than IAmAliveTablePublishTimeout x
+        // NumMissedTableIAmAliveLimit (defaults 30 s x 3 = 90 s): the replacement of a lone silo that died
+        // uncleanly waited that long. A heartbeat every 5 s, stale after two missed ones, bounds it at 10 s
+        // (one small Redis write per silo every 5 s).
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(2);
             o.NumMissedProbesLimit = 2;
             o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.NumMissedTableIAmAliveLimit = 2;
         });
 
         if (settings.RedisConnection is { } redis)

@@ -14,7 +14,7 @@ namespace TestSupport;
 
 /// <summary>
 /// Starts the real silo and front-end hosts in this process, configured exactly as the processes
-/// are (SPEC §3 variables), listening on real loopback ports.
+/// are (variables of docs/contract.md, Configuration), listening on real loopback ports.
 /// </summary>
 public static class Hosts
 {

@@ -14,6 +14,8 @@ ensure_packages() {
     case "$package" in
       postgresql|redis-server) wanted+=("$package") ;;
       nodejs) command -v node >/dev/null && command -v npm >/dev/null || wanted+=(nodejs npm) ;;
+      # Python modules are checked by import, with Debian's own interpreter.
+      python3-*) /usr/bin/python3 -c "import ${package#python3-}" 2>/dev/null || wanted+=("$package") ;;
       *) command -v "$package" >/dev/null || wanted+=("$package") ;;
     esac
   done
@@ -46,13 +48,15 @@ start_postgres() {
 
 stop_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -m fast stop >/dev/null 2>&1 || true; }
 
-# start_redis DIR PORT: append-only persistence on, as in docker-compose.yml.
+# start_redis DIR PORT [PASSWORD]: append-only persistence on, as in docker-compose.yml. The password goes
+# through a config file read from stdin, never the command line (visible in ps).
 start_redis() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 password=${3:-}
   mkdir -p "$dir/redis"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
-    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis/redis.log"
-  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  { [ -n "$password" ] && printf 'requirepass "%s"\n' "$password"; true; } |
+    redis-server - --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
+      --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis/redis.log" >/dev/null
+  for _ in $(seq 50); do REDISCLI_AUTH="$password" redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
 }
 

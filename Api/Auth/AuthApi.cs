@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Auth;
 
-/// <summary>The Auth API (SPEC §4), port 3001.</summary>
+/// <summary>The Auth API (docs/contract.md, Auth API), port 3001.</summary>
 public static class AuthApi
 {
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
@@ -48,8 +48,8 @@ public static class AuthApi
         return api;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest body, AuthService auth, HttpContext http)
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaChallengeResponse>, ValidationProblem, ProblemHttpResult>> Login(
+        LoginRequest body, AuthService auth, HttpContext http, CancellationToken cancellationToken)
     {
         // The registration syntax: an address that could not have been registered (a NUL in it, say)
         // is malformed, and must not reach the email index, whose storage cannot even hold some of them.
@@ -70,10 +70,13 @@ public static class AuthApi
             body.Email!,
             body.Password!,
             http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
-            ClientAddress.Of(http));
+            ClientAddress.Of(http),
+            cancellationToken);
         return outcome.Status switch
         {
             LoginStatus.Succeeded => NoStore(http, outcome.Tokens!),
+            LoginStatus.MfaRequired => NoStore(http, outcome.Challenge!),
+            LoginStatus.EmailNotVerified => ApiProblems.EmailNotVerified(),
             LoginStatus.Throttled => ApiProblems.Throttled(http, outcome.RetryAfter),
             _ => ApiProblems.InvalidCredentials(),
         };
@@ -115,7 +118,7 @@ public static class AuthApi
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(Guid id, ClaimsPrincipal user, AuthService auth) =>
         await auth.RevokeSession(Caller.From(user), id) ? TypedResults.NoContent() : ApiProblems.NotFound("No such session of yours.");
 
-    private static Ok<TokenResponse> NoStore(HttpContext http, TokenResponse tokens)
+    internal static Ok<T> NoStore<T>(HttpContext http, T tokens)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";

@@ -1,18 +1,12 @@
+using Api.Account;
 using Api.Hosting;
+using Api.Mail;
+using Grains.Interfaces.Account;
 using Api.Security;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 
 namespace Api.Auth;
-
-public enum LoginStatus
-{
-    Succeeded,
-    InvalidCredentials,
-    Throttled,
-}
-
-public sealed record LoginOutcome(LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default);
 
 /// <summary>Login, refresh and logout over the cluster; the endpoints only translate to HTTP.</summary>
 public sealed class AuthService(
@@ -22,9 +16,10 @@ public sealed class AuthService(
     ApiSettings settings,
     AuthMetrics metrics,
     FrontEndCache cache,
+    AccountMails mails,
     ILogger<AuthService> logger)
 {
-    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress)
+    public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
     {
         var index = grains.GetGrain<IEmailIndexGrain>(EmailAddress.Normalize(email));
         var userId = await index.GetOwner();
@@ -38,7 +33,7 @@ public sealed class AuthService(
                 return new LoginOutcome(LoginStatus.Throttled, RetryAfter: wait);
             }
 
-            await hasher.VerifyDecoyAsync(password);
+            await hasher.VerifyDecoyAsync(password, cancellationToken);
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: unknown email from {Ip}", ipAddress);
             return new LoginOutcome(LoginStatus.InvalidCredentials);
@@ -63,6 +58,37 @@ public sealed class AuthService(
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
+        if (settings.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            metrics.Login("email_not_verified");
+            logger.LogInformation("Login refused for user {UserId} from {Ip}: email not verified", user.Id, ipAddress);
+
+            // The only way back for a user whose mail was lost (resend needs a session they cannot get):
+            // a fresh link, at most one a minute, as the grain decides.
+            var verification = AccountTokens.Create(user.Id);
+            if (await grains.GetGrain<IUserAccountGrain>(user.Id).IssueEmailVerification(AccountTokens.Hash(verification)) is { Email: { } to } issue)
+            {
+                mails.Verification(to, issue.Name ?? "", verification);
+            }
+
+            return new LoginOutcome(LoginStatus.EmailNotVerified);
+        }
+
+        if (user.MfaEnabled)
+        {
+            var ticket = AccountTokens.Create(user.Id);
+            await grains.GetGrain<IUserAccountGrain>(user.Id).IssueMfaTicket(AccountTokens.Hash(ticket));
+            metrics.Login("mfa_required");
+            logger.LogInformation("Password accepted for user {UserId} from {Ip}; waiting for the second factor", user.Id, ipAddress);
+            return new LoginOutcome(LoginStatus.MfaRequired, Challenge: new MfaChallengeResponse(true, ticket, (int)AccountLifetimes.MfaTicket.TotalSeconds));
+        }
+
+        return new LoginOutcome(LoginStatus.Succeeded, await OpenSession(user, userAgent, ipAddress));
+    }
+
+    /// <summary>Starts a session for a user whose credentials (and second factor, if on) were accepted.</summary>
+    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress)
+    {
         var sessionId = Guid.NewGuid();
         var refreshToken = RefreshTokens.Create(sessionId);
         var started = await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(
@@ -79,7 +105,7 @@ public sealed class AuthService(
 
         metrics.Login("succeeded");
         logger.LogInformation("Login succeeded for user {UserId} from {Ip}, session {SessionId}", user.Id, ipAddress, sessionId);
-        return new LoginOutcome(LoginStatus.Succeeded, await Tokens(user, sessionId, refreshToken));
+        return await Tokens(user, sessionId, refreshToken);
     }
 
     /// <summary>

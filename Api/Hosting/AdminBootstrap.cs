@@ -24,7 +24,7 @@ public sealed class AdminBootstrap(IGrainFactory grains, PasswordHasher hasher, 
                 }
 
                 var result = await grains.GetGrain<IUserGrain>(Guid.CreateVersion7()).Create(
-                    new CreateUser("Administrator", email, await hasher.HashAsync(settings.AdminPassword!), [Permission.Admin]));
+                    new CreateUser("Administrator", email, await hasher.HashAsync(settings.AdminPassword!), [Permission.Admin], EmailVerified: true));
                 logger.LogInformation("Admin bootstrap: {Status}", result.Status == UserWriteStatus.Ok ? $"created {result.User!.Id}" : "email already registered");
                 return;
             }

@@ -1,20 +1,15 @@
-using Api.Auth;
-using Api.Http;
-using Api.Security;
+using Api.Mail;
 using Api.Tokens;
-using Api.Users;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Hosting;
 using Hosting.Configuration;
-using Scalar.AspNetCore;
 
 namespace Api.Hosting;
 
 /// <summary>
 /// Builds a front end from configuration: its role, its ports, and the cluster it joins as a client,
 /// or, given an <see cref="IEmbeddedSilo"/> (the EmbeddedHost project), the silo it hosts itself.
+/// Three steps: add the services (<see cref="FrontEndServices"/>), build, then the request pipeline and
+/// the routes (<see cref="FrontEndPipeline"/>).
 /// </summary>
 public static class ApiHost
 {
@@ -33,146 +28,19 @@ public static class ApiHost
         builder.Configuration.AddLogLevelDefaults();
         var deployment = DeploymentSettings.From(builder.Configuration);
         var settings = ApiSettings.From(builder.Configuration, deployment);
-        var embedded = embeddedSilo is not null;
-        var tokenSettings = TokenSettings.From(builder.Configuration, embedded, signs: settings.ServesAuth);
-        if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
-        {
-            throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
-        }
-
-        // Login accepts only addresses registration would, so the first admin must have one too.
-        if (settings.AdminEmail is { } adminEmail && !FieldRules.IsEmail(adminEmail))
-        {
-            throw new ConfigurationException($"ADMIN_EMAIL must be an email address such as admin@example.com, not '{adminEmail}'.");
-        }
-
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
-            kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeaderBytes;
-            kestrel.Limits.MaxRequestHeaderCount = MaxRequestHeaderCount;
-            kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes;
-            kestrel.AddServerHeader = false;
-            if (settings.UrlsOverridden)
-            {
-                return;
-            }
-
-            foreach (var port in ListeningPorts(settings, deployment, embedded))
-            {
-                kestrel.ListenAnyIP(port);
-            }
-        });
-
-        if (embeddedSilo is not null)
-        {
-            embeddedSilo.Add(builder, deployment);
-        }
-        else
-        {
-            builder.UseOrleansClient(client => client
-                .ConfigureAuthClient(deployment)
-                .UseConnectionRetryFilter(WaitForCluster));
-        }
-
-        var services = builder.Services;
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(settings);
-        services.AddSingleton<PasswordHasher>();
-        services.AddTokenKeys(settings, tokenSettings);
-        services.AddSingleton<AccessTokens>();
-        services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
-        if (deployment.RedisConnection is { } redis)
-        {
-            // Without a cluster channel (embedded mode) the cache is never trusted: every request asks the grains.
-            services.AddHostedService(sp => new ChangeSubscription(
-                sp.GetRequiredService<FrontEndCache>(), redis, deployment.ClusterId, sp.GetRequiredService<ILogger<ChangeSubscription>>()));
-        }
-
-        services.AddSingleton<AuthService>();
-        services.AddSingleton<UserService>();
-        if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
-        {
-            services.AddHostedService<AdminBootstrap>();
-        }
-
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions.TryAdd("code", ApiProblems.CodeFor(c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode)));
-        services.AddExceptionHandler<ApiExceptionHandler>();
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o => o.SerializerOptions.MaxDepth = MaxJsonDepth);
-        services.AddDependencyHealthChecks(deployment);
-        services.AddMetrics(AuthMetrics.MeterName);
-        services.AddSingleton<AuthMetrics>();
-        services.AddRateLimiter(o =>
-        {
-            o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));
-            o.OnRejected = ClientRateLimit.Reject;
-        });
-        services.AddOpenApi();
-
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<AccessTokens>((o, tokens) =>
-            {
-                o.MapInboundClaims = false;
-                o.TokenValidationParameters = tokens.ValidationParameters;
-                o.Events = new JwtBearerEvents
-                {
-                    // Keys first: a ring that is due is fetched before the token is checked against it.
-                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
-                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
-                    OnTokenValidated = LiveSessionCheck.OnTokenValidated,
-                    OnChallenge = async context =>
-                    {
-                        context.HandleResponse();
-                        context.Response.Headers.WWWAuthenticate = "Bearer";
-                        await ApiProblems.Unauthenticated().ExecuteAsync(context.HttpContext);
-                    },
-                };
-            });
-        services.AddAuthorization();
-
+        var mail = MailSettings.From(builder.Configuration);
+        var tokenSettings = TokenSettings.From(builder.Configuration, embedded: embeddedSilo is not null, signs: settings.ServesAuth);
+        builder.AddFrontEnd(settings, tokenSettings, mail, deployment, embeddedSilo);
         var app = builder.Build();
         LogStart(app, settings, deployment, embeddedSilo);
         LogTokenSigning(app, tokenSettings);
-
-        app.UseSecurityHeaders();
-        app.UseConnectionCloseForOversizedBodies();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseRateLimiter();
-        app.UseUtf8JsonBodies();
-
-        app.MapOperationalEndpoints();
-        app.MapOpenApi();
-        app.MapScalarApiReference();
-        var restrictByPort = settings.Role == ApiRole.All && !settings.UrlsOverridden;
-        if (settings.ServesAuth)
+        if (mail.Host is null)
         {
-            var auth = app.MapAuthApi();
-            var discovery = app.MapDiscoveryApi();
-            if (restrictByPort)
-            {
-                auth.RequireHost($"*:{settings.AuthPort}");
-                discovery.RequireHost($"*:{settings.AuthPort}");
-            }
+            app.Logger.LogWarning("SMTP_HOST is not set: mails are written to this log, links and tokens included, and NOT SENT");
         }
 
-        if (settings.ServesUsers)
-        {
-            var users = app.MapUsersApi();
-            if (restrictByPort)
-            {
-                users.RequireHost($"*:{settings.UserPort}");
-            }
-        }
-
-        // The embedded silo's own endpoint: what a standalone silo serves on SILO_HTTP_PORT.
-        embeddedSilo?.Map(app, deployment);
-
+        app.UseFrontEnd();
+        app.MapFrontEnd(settings, deployment, embeddedSilo);
         return app;
     }
 
@@ -184,31 +52,6 @@ public static class ApiHost
         {
             app.Logger.LogWarning("JWT_KEY_ENCRYPTION_KEY is not set: the in-memory key ring is sealed with a random per-process key");
         }
-    }
-
-    private static IEnumerable<int> ListeningPorts(ApiSettings settings, DeploymentSettings deployment, bool embedded)
-    {
-        if (settings.ServesAuth)
-        {
-            yield return settings.AuthPort;
-        }
-
-        if (settings.ServesUsers)
-        {
-            yield return settings.UserPort;
-        }
-
-        if (embedded)
-        {
-            yield return deployment.SiloHttpPort;
-        }
-    }
-
-    // A front end may start before any silo: keep trying until the host stops.
-    private static async Task<bool> WaitForCluster(Exception exception, CancellationToken cancellationToken)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-        return true;
     }
 
     private static void LogStart(WebApplication app, ApiSettings settings, DeploymentSettings deployment, IEmbeddedSilo? embeddedSilo)

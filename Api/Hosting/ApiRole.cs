@@ -5,8 +5,8 @@ public enum ApiRole
 {
     /// <summary>Both surfaces: auth on its port, users on theirs, one process.</summary>
     All,
-    /// <summary>The Auth API (SPEC §4), port 3001.</summary>
+    /// <summary>The Auth API (docs/contract.md, Auth API), port 3001.</summary>
     Auth,
-    /// <summary>The User API (SPEC §5), port 3002.</summary>
+    /// <summary>The User API (docs/contract.md, User API), port 3002.</summary>
     User,
 }

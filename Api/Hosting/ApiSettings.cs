@@ -1,14 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
+using Api.Http;
 using Hosting.Configuration;
 using static Hosting.Configuration.Setting;
 
 namespace Api.Hosting;
 
-/// <summary>The front end's own settings (SPEC §3), read once at start; a bad value stops the process with one line.</summary>
+/// <summary>The front end's own settings (docs/contract.md, Configuration), read once at start; a bad value stops the process with one line.</summary>
 public sealed record ApiSettings
 {
     public const int MinimumSecretBytes = 32;
+
+    // The defaults are the initializers below, written once; a setting that is not given keeps them.
+    private static readonly ApiSettings Defaults = new() { JwtSecret = [] };
 
     public ApiRole Role { get; init; } = ApiRole.All;
     public int AuthPort { get; init; } = 3001;
@@ -30,6 +34,12 @@ public sealed record ApiSettings
 
     /// <summary>Login, refresh and registration attempts one client address may make a minute.</summary>
     public int ClientRateLimitPerMinute { get; init; } = 60;
+
+    /// <summary>REQUIRE_VERIFIED_EMAIL: login answers 403 email_not_verified until the address is verified.</summary>
+    public bool RequireVerifiedEmail { get; init; }
+
+    /// <summary>Forgot-password and verification-resend requests one client address may make an hour.</summary>
+    public int MailRequestsPerHour { get; init; } = 20;
 
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
@@ -62,25 +72,46 @@ public sealed record ApiSettings
             }
         }
 
-        return new ApiSettings
+        var settings = new ApiSettings
         {
             Role = ParseRole(config["API_ROLE"]),
-            AuthPort = Port(config, "AUTH_PORT", 3001),
-            UserPort = Port(config, "USER_PORT", 3002),
+            AuthPort = Port(config, "AUTH_PORT", Defaults.AuthPort),
+            UserPort = Port(config, "USER_PORT", Defaults.UserPort),
             UrlsOverridden = Optional(config, "urls") is not null,
             JwtSecret = key,
             JwtSecretGenerated = generated,
-            JwtIssuer = Optional(config, "JWT_ISSUER") ?? "auth-service",
-            JwtAudience = Optional(config, "JWT_AUDIENCE") ?? "auth-service",
-            AccessTokenLifetime = Duration(config, "ACCESS_TOKEN_LIFETIME", TimeSpan.FromMinutes(15)),
-            RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", TimeSpan.FromDays(7)),
-            SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", TimeSpan.FromDays(1)),
-            ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", 60),
-            FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", TimeSpan.FromSeconds(10)),
+            JwtIssuer = Optional(config, "JWT_ISSUER") ?? Defaults.JwtIssuer,
+            JwtAudience = Optional(config, "JWT_AUDIENCE") ?? Defaults.JwtAudience,
+            AccessTokenLifetime = Duration(config, "ACCESS_TOKEN_LIFETIME", Defaults.AccessTokenLifetime),
+            RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", Defaults.RefreshTokenLifetime),
+            SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", Defaults.SessionIdleTimeout),
+            ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", Defaults.ClientRateLimitPerMinute),
+            FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", Defaults.FrontEndCacheTtl),
+            RequireVerifiedEmail = Flag(config, "REQUIRE_VERIFIED_EMAIL"),
+            MailRequestsPerHour = Count(config, "MAIL_REQUEST_RATE_LIMIT", 20),
             AdminEmail = Optional(config, "ADMIN_EMAIL"),
             AdminPassword = config["ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null,
         };
+        if (settings.AdminPassword is { Length: < FieldRules.MinPasswordLength or > FieldRules.MaxPasswordLength })
+        {
+            throw new ConfigurationException($"ADMIN_PASSWORD must be {FieldRules.MinPasswordLength} to {FieldRules.MaxPasswordLength} characters.");
+        }
+
+        // Login accepts only addresses registration would, so the first admin must have one too.
+        if (settings.AdminEmail is { } adminEmail && !FieldRules.IsEmail(adminEmail))
+        {
+            throw new ConfigurationException($"ADMIN_EMAIL must be an email address such as admin@example.com, not '{adminEmail}'.");
+        }
+
+        return settings;
     }
+
+    private static bool Flag(IConfiguration config, string key) => Optional(config, key)?.ToLowerInvariant() switch
+    {
+        null or "false" or "0" => false,
+        "true" or "1" => true,
+        var raw => throw new ConfigurationException($"{key} must be true or false, not '{raw}'."),
+    };
 
     private static ApiRole ParseRole(string? raw) => raw?.Trim().ToLowerInvariant() switch
     {

@@ -14,13 +14,18 @@ public static class ClientRateLimit
 {
     public const string Policy = "per-client";
 
-    public static RateLimitPartition<string> For(HttpContext http, int permitsPerMinute) =>
+    /// <summary>The routes that make the service send mail (forgot-password, resend): far fewer a client may call.</summary>
+    public const string MailPolicy = "per-client-mail";
+
+    public static RateLimitPartition<string> For(HttpContext http, int permitsPerMinute) => For(http, permitsPerMinute, TimeSpan.FromMinutes(1));
+
+    public static RateLimitPartition<string> For(HttpContext http, int permits, TimeSpan window) =>
         RateLimitPartition.GetFixedWindowLimiter(
             ClientAddress.Of(http) ?? "unknown",
             _ => new FixedWindowRateLimiterOptions
             {
-                PermitLimit = permitsPerMinute,
-                Window = TimeSpan.FromMinutes(1),
+                PermitLimit = permits,
+                Window = window,
                 QueueLimit = 0,
             });
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
+using Orleans.Runtime.Messaging;
 using Hosting;
 
 namespace Api.Http;
@@ -55,10 +56,14 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
     }
 
     // The cluster or a store behind it cannot answer now. StorageOutage covers a grain whose state could not be
-    // read while a store was down: Orleans rejects its activation with the driver's own error.
+    // read while a store was down: Orleans rejects its activation with the driver's own error. A connection to
+    // a gateway that died (its silo killed, and no other gateway yet) fails with ConnectionFailedException, and
+    // may arrive wrapped; a cluster that cannot be reached is a 503 like a store that cannot.
     private static bool IsUnavailable(Exception e) =>
         e is DependencyUnavailableException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-        || StorageOutage.IsOutage(e);
+            or ConnectionFailedException or GatewayTooBusyException
+        || StorageOutage.IsOutage(e)
+        || (e.InnerException is { } inner && IsUnavailable(inner));
 
     // The serializer's own message names .NET types; say what is wrong in the client's terms.
     private static string DescribeJsonError(JsonException json)

@@ -31,6 +31,21 @@ public static class ApiProblems
     public static ProblemHttpResult PasswordMismatch() =>
         Problem(StatusCodes.Status400BadRequest, "password_mismatch", "currentPassword does not match.");
 
+    public static ProblemHttpResult EmailNotVerified() =>
+        Problem(StatusCodes.Status403Forbidden, "email_not_verified", "Verify your email address first: follow the link in the mail (a new one is sent at most once a minute).");
+
+    public static ProblemHttpResult TokenGone() =>
+        Problem(StatusCodes.Status410Gone, "token_gone", "The token is unknown, used, expired or superseded; ask for a new mail.");
+
+    public static ProblemHttpResult InvalidCode() =>
+        Problem(StatusCodes.Status401Unauthorized, "invalid_code", "The code is wrong, expired or already used.");
+
+    public static ProblemHttpResult InvalidMfaTicket() =>
+        Problem(StatusCodes.Status401Unauthorized, "invalid_mfa_ticket", "The MFA ticket is unknown, used or expired; log in again.");
+
+    public static ProblemHttpResult Conflict(string code, string detail) =>
+        Problem(StatusCodes.Status409Conflict, code, detail);
+
     public static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
@@ -47,6 +62,7 @@ public static class ApiProblems
         StatusCodes.Status404NotFound => "not_found",
         StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
         StatusCodes.Status413PayloadTooLarge => "body_too_large",
+        StatusCodes.Status410Gone => "gone",
         StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
         StatusCodes.Status429TooManyRequests => "too_many_requests",
         StatusCodes.Status503ServiceUnavailable => "unavailable",

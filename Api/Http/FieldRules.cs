@@ -3,7 +3,7 @@ using Api.Security;
 
 namespace Api.Http;
 
-/// <summary>The rules a user's fields follow (SPEC §5), shared by registration and update.</summary>
+/// <summary>The rules a user's fields follow (docs/contract.md, User API), shared by registration and update.</summary>
 public static partial class FieldRules
 {
     public const int MaxEmailLength = 254;

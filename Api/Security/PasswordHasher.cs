@@ -26,16 +26,21 @@ public sealed class PasswordHasher
 
     public PasswordHasher() => _decoy = Hash(Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
 
-    public Task<string> HashAsync(string password) => OnACore(() => Hash(password));
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken = default) =>
+        OnACore(() => Hash(password), cancellationToken);
 
-    public Task<PasswordCheck> VerifyAsync(string storedHash, string password) => OnACore(() => Verify(storedHash, password));
+    public Task<PasswordCheck> VerifyAsync(string storedHash, string password, CancellationToken cancellationToken = default) =>
+        OnACore(() => Verify(storedHash, password), cancellationToken);
 
     /// <summary>The same work as a wrong password, for an email that names no account.</summary>
-    public Task VerifyDecoyAsync(string password) => OnACore(() => VerifyDecoy(password));
+    public Task VerifyDecoyAsync(string password, CancellationToken cancellationToken = default) =>
+        OnACore(() => VerifyDecoy(password), cancellationToken);
 
-    private async Task<T> OnACore<T>(Func<T> hashing)
+    // A request whose client has gone stops waiting for a core: under a login storm the queue holds only
+    // hashes someone still waits for.
+    private async Task<T> OnACore<T>(Func<T> hashing, CancellationToken cancellationToken)
     {
-        await _cores.WaitAsync();
+        await _cores.WaitAsync(cancellationToken);
         try
         {
             return hashing();
@@ -77,11 +82,4 @@ public sealed class PasswordHasher
         Argon2id.VerifyHash(_decoy, Encoding.UTF8.GetBytes(password));
         return PasswordCheck.Failed;
     }
-}
-
-public enum PasswordCheck
-{
-    Failed,
-    Succeeded,
-    SucceededNeedsRehash,
 }

@@ -23,8 +23,10 @@ public sealed record UserResponse(
     IReadOnlyList<string> Permissions,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    bool EmailVerified,
+    bool MfaEnabled)
 {
     public static UserResponse From(UserView user) =>
-        new(user.Id, user.Name, user.Email, user.Permissions, user.CreatedAt, user.UpdatedAt, user.Version);
+        new(user.Id, user.Name, user.Email, user.Permissions, user.CreatedAt, user.UpdatedAt, user.Version, user.EmailVerified, user.MfaEnabled);
 }

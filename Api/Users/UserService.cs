@@ -1,33 +1,18 @@
+using Api.Account;
 using Api.Auth;
+using Api.Mail;
 using Api.Security;
 using Grains.Interfaces.Users;
 
 namespace Api.Users;
 
-public enum UserOutcomeStatus
-{
-    Ok,
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    EmailTaken,
-    VersionMismatch,
-    PasswordMismatch,
-    Throttled,
-}
-
-public sealed record UserOutcome(UserOutcomeStatus Status, UserView? User = null, string? Reason = null, TimeSpan RetryAfter = default)
-{
-    public static UserOutcome Forbidden(string reason) => new(UserOutcomeStatus.Forbidden, Reason: reason);
-}
-
 /// <summary>
 /// Registration, reading and changing users, with the rules on who may do what. Permissions are
 /// always read live from the caller's user grain, so a change applies on the caller's next request.
 /// </summary>
-public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, ILogger<UserService> logger)
+public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, AccountMails mails, ILogger<UserService> logger)
 {
-    public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller)
+    public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller, CancellationToken cancellationToken = default)
     {
         var permissions = request.Permissions?.OfType<string>().ToList() ?? [];
         if (request.Permissions is not null)
@@ -40,14 +25,17 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         }
 
         var id = Guid.CreateVersion7();
+        var verification = AccountTokens.Create(id);
         var result = await grains.GetGrain<IUserGrain>(id).Create(new CreateUser(
             request.Name!.Trim(),
             request.Email!.Trim(),
-            await hasher.HashAsync(request.Password!),
-            permissions));
-        if (result.Status == UserWriteStatus.Ok)
+            await hasher.HashAsync(request.Password!, cancellationToken),
+            permissions,
+            AccountTokens.Hash(verification)));
+        if (result is { Status: UserWriteStatus.Ok, User: { } created })
         {
             logger.LogInformation("User {UserId} registered", id);
+            mails.Verification(created.Email, created.Name, verification);
         }
 
         return Translate(result);
@@ -65,7 +53,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         return user is null ? new UserOutcome(UserOutcomeStatus.NotFound) : new UserOutcome(UserOutcomeStatus.Ok, user);
     }
 
-    public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller)
+    public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller, CancellationToken cancellationToken = default)
     {
         var (denied, callerView) = await Authorize(caller, id);
         if (denied is not null)
@@ -92,14 +80,25 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             }
         }
 
+        // A new address gets a verification mail, and the old one a notice (SPEC §9).
+        var before = request.Email is null ? null : await grains.GetGrain<IUserGrain>(id).Get();
+        var newAddress = before is not null && EmailAddress.Normalize(request.Email!) != before.Email;
+        var verification = newAddress ? AccountTokens.Create(id) : null;
         var result = await grains.GetGrain<IUserGrain>(id).Update(new UpdateUser(
             Name: request.Name?.Trim(),
             Email: request.Email?.Trim(),
-            PasswordHash: request.Password is null ? null : await hasher.HashAsync(request.Password),
+            PasswordHash: request.Password is null ? null : await hasher.HashAsync(request.Password, cancellationToken),
             Permissions: request.Permissions?.OfType<string>().ToList(),
             ExpectedVersion: expectedVersion,
             KeepSessionId: self ? caller.SessionId : null,
-            KeepOtherSessions: self && request.EndOtherSessions == false));
+            KeepOtherSessions: self && request.EndOtherSessions == false,
+            VerificationTokenHash: verification is null ? null : AccountTokens.Hash(verification)));
+        if (result is { Status: UserWriteStatus.Ok, User: { } updated } && verification is not null && updated.Email != before!.Email)
+        {
+            mails.Verification(updated.Email, updated.Name, verification);
+            mails.EmailChanged(before.Email, updated.Name, updated.Email);
+        }
+
         if (result.Status == UserWriteStatus.Ok)
         {
             logger.LogInformation(

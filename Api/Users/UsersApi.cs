@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Users;
 
-/// <summary>The User API (SPEC §5), port 3002.</summary>
+/// <summary>The User API (docs/contract.md, User API), port 3002.</summary>
 public static class UsersApi
 {
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
@@ -40,7 +40,7 @@ public static class UsersApi
     }
 
     private static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http)
+        CreateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         FieldRules.Name(errors, "name", body.Name);
@@ -53,7 +53,7 @@ public static class UsersApi
         }
 
         Caller? caller = Caller.TryFrom(principal, out var c) ? c : null;
-        var outcome = await users.Create(body, caller);
+        var outcome = await users.Create(body, caller, cancellationToken);
         if (outcome is { Status: UserOutcomeStatus.Ok, User: { } user })
         {
             http.Response.SetETag(user.Version);
@@ -64,7 +64,7 @@ public static class UsersApi
     }
 
     private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid id, UpdateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http)
+        Guid id, UpdateUserRequest body, ClaimsPrincipal principal, UserService users, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         if (body is { Name: null, Email: null, Password: null, Permissions: null })
@@ -103,7 +103,7 @@ public static class UsersApi
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
 
-        var outcome = await users.Update(id, body, expectedVersion, Caller.From(principal));
+        var outcome = await users.Update(id, body, expectedVersion, Caller.From(principal), cancellationToken);
         if (outcome is { Status: UserOutcomeStatus.Ok, User: { } user })
         {
             http.Response.SetETag(user.Version);

@@ -9,7 +9,9 @@ public sealed record UserView(
     [property: Id(3)] IReadOnlyList<string> Permissions,
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] DateTimeOffset UpdatedAt,
-    [property: Id(6)] long Version)
+    [property: Id(6)] long Version,
+    [property: Id(7)] bool EmailVerified = false,
+    [property: Id(8)] bool MfaEnabled = false)
 {
     public bool IsAdmin => Permissions.Contains(Permission.Admin);
 }

@@ -51,7 +51,7 @@ internal sealed class UserEventOutbox(IGrainBase grain, Guid userId, IPersistent
             s.UpdatedAt,
             // An array, not a collection expression: the state is stored as JSON with type names, and the
             // compiler's own read-only list type cannot be read back.
-            new UserEventData(s.Name, s.Email, s.Permissions.ToArray())));
+            new UserEventData(s.Name, s.Email, s.Permissions.ToArray(), s.Account.EmailVerified, s.Account.TotpEnabled)));
     }
 
     /// <summary>Called before the write that stores recorded events: the reminder is in place before they are.</summary>

@@ -1,11 +1,13 @@
+using Grains.Interfaces.Account;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
+using Grains.Users.Account;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Grains.Users;
 
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
     IChangeFeed changes,
@@ -50,6 +52,13 @@ public sealed class UserGrain(
             UpdatedAt = now,
             Version = 1,
         };
+        user.State.Account.EmailVerified = command.EmailVerified;
+        if (command.VerificationTokenHash is { } verification)
+        {
+            user.State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
+            user.State.Account.LastVerificationIssuedAt = now;
+        }
+
         _outbox.Record(UserEvent.Created);
         // On failure the reservation stays unconfirmed: the user may have been stored, and the email index asks
         // the reloaded grain before it lets anyone else take the address.
@@ -90,6 +99,21 @@ public sealed class UserGrain(
         state.Permissions = permissions ?? state.Permissions;
         state.UpdatedAt = time.GetUtcNow();
         state.Version++;
+        if (emailChanges || command.PasswordHash is not null)
+        {
+            // A token mailed before the change must not outlive it (SPEC §9).
+            state.Account.RevokeMailTokens();
+        }
+
+        if (emailChanges)
+        {
+            state.Account.EmailVerified = false;
+            state.Account.LastVerificationIssuedAt = command.VerificationTokenHash is null ? null : state.UpdatedAt;
+            state.Account.Verification = command.VerificationTokenHash is { } verification
+                ? new MailToken(verification, state.UpdatedAt + AccountLifetimes.Verification, newEmail)
+                : null;
+        }
+
         if (profileChanges || (command.PasswordHash is null && !permissionsChange))
         {
             _outbox.Record(UserEvent.Updated);
@@ -220,6 +244,6 @@ public sealed class UserGrain(
     private UserView View()
     {
         var s = user.State;
-        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version);
+        return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version, s.Account.EmailVerified, s.Account.TotpEnabled);
     }
 }

@@ -1,4 +1,5 @@
 using Grains.Interfaces.Users;
+using Grains.Users.Account;
 
 namespace Grains.Users;
 
@@ -25,6 +26,9 @@ public sealed class UserState
 
     /// <summary>The sequence number of the user's latest event: one per event, so consumers can tell each apart.</summary>
     [Id(9)] public long EventSequence { get; set; }
+
+    /// <summary>Verification, reset and second factor (SPEC §9). A high id, clear of the fields above as they grow.</summary>
+    [Id(20)] public AccountState Account { get; set; } = new();
 
     public bool IsActive => Version > 0 && DeactivatedAt is null;
 }

@@ -1,16 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Data.Common;
+using StackExchange.Redis;
 using static Hosting.Configuration.Setting;
 
 namespace Hosting.Configuration;
 
 /// <summary>
-/// Where the cluster runs and what backs it, read once from the SPEC §3 variables. Every provider
+/// Where the cluster runs and what backs it, read once from the variables of docs/contract.md, Configuration. Every provider
 /// choice (in-memory versus PostgreSQL, Redis) is decided from this record and nowhere else.
 /// </summary>
 public sealed record DeploymentSettings
 {
+    // The defaults are the initializers below, written once; a setting that is not given keeps them.
+    private static readonly DeploymentSettings Defaults = new();
+
     public string ClusterId { get; init; } = "auth-cluster";
     public string ServiceId { get; init; } = "auth-service";
     public int SiloPort { get; init; } = 11111;
@@ -58,22 +62,20 @@ public sealed record DeploymentSettings
         var postgresHost = Optional(config, "POSTGRES_HOST");
         return new DeploymentSettings
         {
-            ClusterId = Optional(config, "CLUSTER_ID") ?? "auth-cluster",
-            ServiceId = Optional(config, "SERVICE_ID") ?? "auth-service",
-            SiloPort = Port(config, "SILO_PORT", 11111),
-            GatewayPort = Port(config, "GATEWAY_PORT", 30000),
-            SiloHttpPort = Port(config, "SILO_HTTP_PORT", 8080),
+            ClusterId = Optional(config, "CLUSTER_ID") ?? Defaults.ClusterId,
+            ServiceId = Optional(config, "SERVICE_ID") ?? Defaults.ServiceId,
+            SiloPort = Port(config, "SILO_PORT", Defaults.SiloPort),
+            GatewayPort = Port(config, "GATEWAY_PORT", Defaults.GatewayPort),
+            SiloHttpPort = Port(config, "SILO_HTTP_PORT", Defaults.SiloHttpPort),
             AdvertisedIp = Address(config, "ADVERTISED_IP"),
-            RedisConnection = redisHost is null
-                ? null
-                : $"{redisHost}:{Port(config, "REDIS_PORT", 6379)},abortConnect=false",
+            RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
-            KafkaPartitions = Count(config, "KAFKA_PARTITIONS", 8),
+            KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
             KafkaReplicationFactor = (short)Math.Min(Count(config, "KAFKA_REPLICATION_FACTOR", 1), short.MaxValue),
             KafkaMinInSyncReplicas = Optional(config, "KAFKA_MIN_INSYNC_REPLICAS") is null ? null : (short)Math.Min(Count(config, "KAFKA_MIN_INSYNC_REPLICAS", 1), short.MaxValue),
-            SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", TimeSpan.FromDays(30)),
+            SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", Defaults.SessionStoreTtl),
             DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch
             {
                 (null, null) => null,
@@ -89,6 +91,13 @@ public sealed record DeploymentSettings
         ?? Dns.GetHostAddresses(Dns.GetHostName())
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? IPAddress.Loopback;
+
+    private static string RedisConnectionString(IConfiguration config, string host)
+    {
+        var options = new ConfigurationOptions { AbortOnConnectFail = false, Password = Optional(config, "REDIS_PASSWORD") };
+        options.EndPoints.Add(host, Port(config, "REDIS_PORT", 6379));
+        return options.ToString(includePassword: true);
+    }
 
     private static string PostgresConnectionString(IConfiguration config, string host)
     {

@@ -3,7 +3,7 @@ using Tests.Infrastructure;
 
 namespace Tests.Http;
 
-/// <summary>Every bad input named in SPEC §§4–5 gets a 4xx problem and stores nothing.</summary>
+/// <summary>Every bad input named in docs/contract.md, Auth API and User API gets a 4xx problem and stores nothing.</summary>
 [Collection(FrontEnds.Name)]
 public sealed class BadInputTests(FrontEndsFixture api)
 {

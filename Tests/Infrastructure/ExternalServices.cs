@@ -21,7 +21,7 @@ public static class ExternalServices
     public static string PostgresPassword => Required("TEST_POSTGRES_PASSWORD");
     public static string PostgresDatabase => Required("TEST_POSTGRES_DB");
 
-    /// <summary>The SPEC §3 variables that point a silo or front end at these services.</summary>
+    /// <summary>The variables of docs/contract.md, Configuration that point a silo or front end at these services.</summary>
     public static Dictionary<string, string?> ClusterSettings(string clusterId) => new()
     {
         ["CLUSTER_ID"] = clusterId,

@@ -1,5 +1,7 @@
+using Grains.Interfaces.Account;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
+using Grains.Users.Account;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,6 +56,35 @@ public sealed class PersistenceTests : IAsyncLifetime
         Assert.Equal(id, await Grains(fresh).GetGrain<IEmailIndexGrain>(email).GetOwner());
         var duplicate = await Grains(fresh).GetGrain<IUserGrain>(Guid.NewGuid()).Create(new CreateUser("Copy", email, "$argon2id$hash", []));
         Assert.Equal(UserWriteStatus.EmailTaken, duplicate.Status);
+    }
+
+    [Fact]
+    public async Task Mailed_tokens_and_the_second_factor_are_read_back_by_a_new_silo_and_a_used_code_stays_used()
+    {
+        var id = Guid.NewGuid();
+        var first = await StartSilo();
+        var client = await StartClient();
+        await Grains(client).GetGrain<IUserGrain>(id).Create(
+            new CreateUser("Grace Hopper", $"tokens-{id:N}@example.com", "$argon2id$hash", [], VerificationTokenHash: "verify-hash"));
+        var account = Grains(client).GetGrain<IUserAccountGrain>(id);
+        await account.IssuePasswordReset("reset-hash");
+        var secret = (await account.BeginTotpSetup())!;
+        var code = TotpCodes.At(secret, DateTimeOffset.UtcNow);
+        var confirmed = await account.ConfirmTotp(code);
+        Assert.Equal(AccountStatus.Ok, confirmed.Status);
+
+        await Stop(client);
+        await Stop(first);
+        await StartSilo();
+        var fresh = Grains(await StartClient()).GetGrain<IUserAccountGrain>(id);
+
+        Assert.Equal(AccountStatus.Ok, (await fresh.VerifyEmail("verify-hash")).Status);
+        await fresh.IssueMfaTicket("ticket-hash");
+        Assert.Equal(AccountStatus.InvalidCode, (await fresh.CompleteMfaLogin("ticket-hash", code)).Status);
+        Assert.Equal(AccountStatus.Ok, (await fresh.CompleteMfaLogin("ticket-hash", confirmed.RecoveryCodes![0])).Status);
+        Assert.Equal(AccountStatus.Ok, (await fresh.ResetPassword("reset-hash", "$argon2id$new")).Status);
+        var user = await Grains(await StartClient()).GetGrain<IUserGrain>(id).Get();
+        Assert.True(user!.EmailVerified && user.MfaEnabled);
     }
 
     [Fact]

@@ -108,6 +108,35 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.InRange(share, LateUsers / 9, LateUsers);
     }
 
+    [Fact]
+    public async Task A_rolling_restart_of_every_silo_under_load_loses_no_acknowledged_write_and_never_answers_500()
+    {
+        var management = _client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        Assert.Equal(3, (await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 3, seconds: 45, toleratingErrors: true)).Count);
+
+        var load = new Load(_auth, _users);
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(w => load.Run(w, stop.Token)).ToList();
+        foreach (var (silo, i) in _silos.ToList().Select((s, i) => (s, i)))
+        {
+            // As `docker compose up` replaces a container: SIGTERM, wait for it to leave, start the new one.
+            await silo.Stop();
+            await StartSilo($"silo-{i}-restarted").WaitUntilHealthy();
+        }
+
+        // The load carries on against the renewed cluster before it stops.
+        var restartedAt = load.Clock.Elapsed;
+        await Poll.Until(() => Task.FromResult(load.Acknowledged.Count(at => at > restartedAt)), n => n >= 20, seconds: 180);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        output.WriteLine($"requests: {load.Requests}, failed: {load.Errors.Count}: " +
+            string.Join(", ", load.Errors.GroupBy(e => e.What).Select(g => $"{g.Key} x{g.Count()}")));
+        Assert.True(load.Acknowledged.Count(at => at > restartedAt) >= 20, "the load did not carry on after the restarts");
+        Assert.DoesNotContain(load.Errors, e => e.What.EndsWith(" 500", StringComparison.Ordinal));
+        await AssertEveryAcknowledgedWriteIsDurable(load);
+    }
+
     private static async Task<int> UserActivations(IManagementGrain management, SiloAddress silo) =>
         (await management.GetSimpleGrainStatistics([silo]))
             .Where(s => s.GrainType.Contains("UserGrain", StringComparison.Ordinal))

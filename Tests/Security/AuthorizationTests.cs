@@ -4,7 +4,7 @@ using Tests.Http;
 namespace Tests.Security;
 
 /// <summary>
-/// Object- and function-level authorization (SPEC §5), beyond what UserApiTests and
+/// Object- and function-level authorization (docs/contract.md, User API), beyond what UserApiTests and
 /// SessionRoutesTests already show: every {id} route, every field of an update, and tokens that
 /// claim more than their holder has.
 /// </summary>

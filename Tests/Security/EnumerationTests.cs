@@ -5,7 +5,7 @@ using Tests.Http;
 namespace Tests.Security;
 
 /// <summary>
-/// Whether an email (or a user id) is known cannot be told from the answers, except where SPEC §5
+/// Whether an email (or a user id) is known cannot be told from the answers, except where docs/contract.md, User API
 /// requires it: registration and an email change answer 409 for a taken address. Timing is measured
 /// by the benchmark, not here.
 /// </summary>

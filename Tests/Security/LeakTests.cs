@@ -16,7 +16,7 @@ namespace Tests.Security;
 
 /// <summary>
 /// No secret leaves through logs, answers or user events; errors carry no internals; every answer
-/// carries the security headers (SPEC §§4, 6, 7).
+/// carries the security headers (docs/contract.md).
 /// </summary>
 [Collection(FrontEnds.Name)]
 public sealed class LeakTests(FrontEndsFixture api)

@@ -8,7 +8,7 @@ using Tests.Infrastructure;
 namespace Tests.Security;
 
 /// <summary>
-/// Forged and stale access tokens against both front ends (SPEC §4: algorithm, issuer, audience and
+/// Forged and stale access tokens against both front ends (docs/contract.md, Auth API: algorithm, issuer, audience and
 /// lifetime are pinned, and the session is checked live). Every forgery starts from a live user and
 /// session, so each one fails for the single thing it changes.
 /// </summary>

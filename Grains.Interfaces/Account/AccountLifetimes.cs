@@ -1,0 +1,9 @@
+namespace Grains.Interfaces.Account;
+
+/// <summary>How long the account lifecycle's tokens live (SPEC §9), known to the grain that enforces them and the front ends that tell clients.</summary>
+public static class AccountLifetimes
+{
+    public static readonly TimeSpan Verification = TimeSpan.FromHours(24);
+    public static readonly TimeSpan Reset = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan MfaTicket = TimeSpan.FromMinutes(5);
+}

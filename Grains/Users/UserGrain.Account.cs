@@ -1,0 +1,252 @@
+using Grains.Interfaces.Account;
+using Grains.Interfaces.Sessions;
+using Grains.Interfaces.Users;
+using Grains.Users.Account;
+
+namespace Grains.Users;
+
+/// <summary>The account lifecycle of a user (SPEC §9): mailed tokens, password reset, TOTP.</summary>
+public sealed partial class UserGrain : IUserAccountGrain
+{
+    /// <summary>Reset mails one account may cause per <see cref="ResetWindow"/>: enough for a lost mail, too few to flood an inbox.</summary>
+    public const int ResetsPerWindow = 3;
+    public static readonly TimeSpan ResetWindow = TimeSpan.FromHours(1);
+    public static readonly TimeSpan VerificationResendInterval = TimeSpan.FromMinutes(1);
+
+    // Codes guessed against the second factor are braked like password guesses, separately from them.
+    private PasswordGuessThrottle? _mfaThrottle;
+
+    // Logins waiting for their second factor. Memory only: a lost activation costs the user a new login, nothing more.
+    private readonly Dictionary<string, DateTimeOffset> _mfaTickets = [];
+
+    private AccountState Account => user.State.Account;
+
+    private PasswordGuessThrottle MfaThrottle => _mfaThrottle ??= new PasswordGuessThrottle(time);
+
+    public async Task<MailTokenIssue> IssueEmailVerification(string tokenHash)
+    {
+        if (!user.State.IsActive || Account.EmailVerified)
+        {
+            return MailTokenIssue.Nothing;
+        }
+
+        var now = time.GetUtcNow();
+        if (Account.LastVerificationIssuedAt is { } last && now - last < VerificationResendInterval)
+        {
+            return new MailTokenIssue(null, RetryAfter: last + VerificationResendInterval - now);
+        }
+
+        Account.Verification = new MailToken(tokenHash, now + AccountLifetimes.Verification, user.State.Email);
+        Account.LastVerificationIssuedAt = now;
+        await user.WriteStateAsync();
+        return new MailTokenIssue(user.State.Email, user.State.Name);
+    }
+
+    public async Task<AccountResult> VerifyEmail(string tokenHash)
+    {
+        var now = time.GetUtcNow();
+        if (!user.State.IsActive
+            || Account.Verification is not { } token
+            || token.Email != user.State.Email
+            || !token.Matches(tokenHash, now))
+        {
+            return AccountResult.Of(AccountStatus.TokenGone);
+        }
+
+        await Change(() =>
+        {
+            Account.Verification = null;
+            Account.EmailVerified = true;
+            _outbox.Record(UserEvent.EmailVerified);
+        });
+        return new AccountResult(AccountStatus.Ok, View());
+    }
+
+    public async Task<MailTokenIssue> IssuePasswordReset(string tokenHash)
+    {
+        if (!user.State.IsActive)
+        {
+            return MailTokenIssue.Nothing;
+        }
+
+        var now = time.GetUtcNow();
+        Account.ResetRequests.RemoveAll(at => now - at >= ResetWindow);
+        if (Account.ResetRequests.Count >= ResetsPerWindow)
+        {
+            return MailTokenIssue.Nothing;
+        }
+
+        Account.ResetRequests.Add(now);
+        Account.Reset = new MailToken(tokenHash, now + AccountLifetimes.Reset, user.State.Email);
+        await user.WriteStateAsync();
+        return new MailTokenIssue(user.State.Email, user.State.Name);
+    }
+
+    public async Task<AccountResult> ResetPassword(string tokenHash, string newPasswordHash)
+    {
+        if (!user.State.IsActive
+            || Account.Reset is not { } token
+            || token.Email != user.State.Email
+            || !token.Matches(tokenHash, time.GetUtcNow()))
+        {
+            return AccountResult.Of(AccountStatus.TokenGone);
+        }
+
+        await Change(() =>
+        {
+            user.State.PasswordHash = newPasswordHash;
+            Account.RevokeMailTokens();
+            Account.ResetRequests.Clear();
+            _outbox.Record(UserEvent.PasswordChanged);
+        });
+        _throttle.Succeeded();
+        await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: null);
+        return new AccountResult(AccountStatus.Ok, View());
+    }
+
+    public async Task<string?> BeginTotpSetup()
+    {
+        if (!user.State.IsActive || Account.TotpEnabled)
+        {
+            return null;
+        }
+
+        Account.TotpSecret = TotpCodes.NewSecret();
+        await user.WriteStateAsync();
+        return Account.TotpSecret;
+    }
+
+    public async Task<AccountResult> ConfirmTotp(string code)
+    {
+        if (!user.State.IsActive || Account.TotpEnabled || Account.TotpSecret is not { } secret)
+        {
+            return AccountResult.Of(AccountStatus.NotPending);
+        }
+
+        if (MfaThrottle.TryBeginAttempt() is { } wait)
+        {
+            return new AccountResult(AccountStatus.Throttled, RetryAfter: wait);
+        }
+
+        if (TotpCodes.Match(secret, code, time.GetUtcNow()) is not { } step)
+        {
+            return AccountResult.Of(AccountStatus.InvalidCode);
+        }
+
+        MfaThrottle.Succeeded();
+        var codes = RecoveryCodes.Generate();
+        await Change(() =>
+        {
+            Account.TotpEnabled = true;
+            Account.LastTotpStep = step;
+            Account.RecoveryCodeHashes = [.. codes.Select(RecoveryCodes.Hash)];
+            _outbox.Record(UserEvent.MfaEnabled);
+        });
+        return new AccountResult(AccountStatus.Ok, View(), codes);
+    }
+
+    public async Task<AccountResult> DisableTotp(string code)
+    {
+        if (!user.State.IsActive || !Account.TotpEnabled)
+        {
+            return AccountResult.Of(AccountStatus.NotPending);
+        }
+
+        var check = await CheckSecondFactor(code);
+        if (check.Status != AccountStatus.Ok)
+        {
+            return check;
+        }
+
+        await Change(TurnTotpOff);
+        return new AccountResult(AccountStatus.Ok, View());
+    }
+
+    public async Task<bool> ResetTotp()
+    {
+        if (!user.State.IsActive || (!Account.TotpEnabled && Account.TotpSecret is null))
+        {
+            return false;
+        }
+
+        await Change(TurnTotpOff);
+        return true;
+    }
+
+    public Task IssueMfaTicket(string ticketHash)
+    {
+        var now = time.GetUtcNow();
+        foreach (var stale in _mfaTickets.Where(t => t.Value <= now).Select(t => t.Key).ToList())
+        {
+            _mfaTickets.Remove(stale);
+        }
+
+        _mfaTickets[ticketHash] = now + AccountLifetimes.MfaTicket;
+        return Task.CompletedTask;
+    }
+
+    public async Task<AccountResult> CompleteMfaLogin(string ticketHash, string code)
+    {
+        if (!_mfaTickets.TryGetValue(ticketHash, out var expires) || expires <= time.GetUtcNow() || !user.State.IsActive || !Account.TotpEnabled)
+        {
+            return AccountResult.Of(AccountStatus.InvalidTicket);
+        }
+
+        var check = await CheckSecondFactor(code);
+        if (check.Status == AccountStatus.Ok)
+        {
+            _mfaTickets.Remove(ticketHash);
+        }
+
+        return check;
+    }
+
+    /// <summary>
+    /// One throttled guess at the second factor: a TOTP code newer than the last one accepted, or an unused
+    /// recovery code. Either is spent (stored) before the answer, so a replay finds it gone.
+    /// </summary>
+    private async Task<AccountResult> CheckSecondFactor(string code)
+    {
+        if (MfaThrottle.TryBeginAttempt() is { } wait)
+        {
+            return new AccountResult(AccountStatus.Throttled, RetryAfter: wait);
+        }
+
+        var now = time.GetUtcNow();
+        if (TotpCodes.Match(Account.TotpSecret!, code, now) is { } step)
+        {
+            if (step <= Account.LastTotpStep)
+            {
+                return AccountResult.Of(AccountStatus.InvalidCode);
+            }
+
+            Account.LastTotpStep = step;
+        }
+        else if (!Account.RecoveryCodeHashes.Remove(RecoveryCodes.Hash(code)))
+        {
+            return AccountResult.Of(AccountStatus.InvalidCode);
+        }
+
+        await user.WriteStateAsync();
+        MfaThrottle.Succeeded();
+        return new AccountResult(AccountStatus.Ok, View());
+    }
+
+    private void TurnTotpOff()
+    {
+        Account.TotpEnabled = false;
+        Account.TotpSecret = null;
+        Account.RecoveryCodeHashes = [];
+        _outbox.Record(UserEvent.MfaDisabled);
+    }
+
+    /// <summary>A versioned change with its event, stored with the outbox (a failed write deactivates, see <see cref="WriteWithOutbox"/>).</summary>
+    private async Task Change(Action apply)
+    {
+        user.State.UpdatedAt = time.GetUtcNow();
+        user.State.Version++;
+        apply();
+        await WriteWithOutbox();
+        _outbox.PublishSoon(TimeSpan.Zero);
+    }
+}
