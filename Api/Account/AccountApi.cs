@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Api.Account;
 
-/// <summary>The account-lifecycle routes (SPEC §9): the password and second-factor ones on the Auth API, verification on the User API.</summary>
+/// <summary>The account-lifecycle routes (docs/contract.md, Account lifecycle): the password and second-factor ones on the Auth API, verification on the User API.</summary>
 public static class AccountApi
 {
     // A TOTP code is 6 digits and a recovery code 23 characters; anything much longer is not worth hashing.

@@ -30,7 +30,7 @@ public sealed record AccountOutcome(AccountOutcomeStatus Status, TimeSpan RetryA
     public static AccountOutcome Of(AccountOutcomeStatus status) => new(status);
 }
 
-/// <summary>Verification, password reset and the second factor over the cluster (SPEC §9); the endpoints only translate to HTTP.</summary>
+/// <summary>Verification, password reset and the second factor over the cluster (docs/contract.md, Account lifecycle); the endpoints only translate to HTTP.</summary>
 public sealed class AccountService(
     IGrainFactory grains,
     PasswordHasher hasher,

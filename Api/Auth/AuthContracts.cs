@@ -28,7 +28,7 @@ public sealed record IntrospectionResponse(
 
 public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, string? UserAgent, string? IpAddress, bool Current);
 
-/// <summary>The login answer when a second factor is on (SPEC §9): no tokens, a ticket for /auth/login/mfa.</summary>
+/// <summary>The login answer when a second factor is on (docs/contract.md, Account lifecycle): no tokens, a ticket for /auth/login/mfa.</summary>
 public sealed record MfaChallengeResponse(bool MfaRequired, string MfaTicket, int ExpiresIn);
 
 public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, Guid SessionId);

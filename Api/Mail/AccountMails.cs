@@ -3,7 +3,7 @@ using System.Net;
 namespace Api.Mail;
 
 /// <summary>
-/// The account mails (SPEC §9), written and queued. Links point at PUBLIC_BASE_URL, where the deployer's
+/// The account mails (docs/contract.md, Account lifecycle), written and queued. Links point at PUBLIC_BASE_URL, where the deployer's
 /// pages take the token and post it to the API; the token is also printed for clients that call the API directly.
 /// </summary>
 public sealed class AccountMails(MailSettings settings, MailOutbox outbox)

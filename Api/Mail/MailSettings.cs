@@ -5,7 +5,7 @@ using static Hosting.Configuration.Setting;
 
 namespace Api.Mail;
 
-/// <summary>Outgoing mail (SPEC §9), read once at start; a bad value stops the process with one line naming it.</summary>
+/// <summary>Outgoing mail (docs/contract.md, Account lifecycle), read once at start; a bad value stops the process with one line naming it.</summary>
 public sealed record MailSettings
 {
     /// <summary>Null: mails are written to the log, marked as not sent (the embedded default).</summary>

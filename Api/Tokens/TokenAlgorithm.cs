@@ -2,7 +2,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Api.Tokens;
 
-/// <summary>What signs access tokens (SPEC §8): the shared secret, or a key pair from the cluster's ring.</summary>
+/// <summary>What signs access tokens (docs/contract.md, Tokens for other services): the shared secret, or a key pair from the cluster's ring.</summary>
 public enum TokenAlgorithm
 {
     HS256,

@@ -5,7 +5,7 @@ namespace Api.Tokens;
 
 /// <summary>
 /// The <c>token</c> of an introspection or revocation request: a form field as RFC 7662 and RFC 7009
-/// send it, or <c>{"token": …}</c> as SPEC §4 does.
+/// send it, or <c>{"token": …}</c> as docs/contract.md, Auth API does.
 /// </summary>
 public static class TokenParameter
 {

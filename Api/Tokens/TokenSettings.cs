@@ -4,7 +4,7 @@ using static Hosting.Configuration.Setting;
 
 namespace Api.Tokens;
 
-/// <summary>How access tokens are signed and checked (SPEC §8), read once at start.</summary>
+/// <summary>How access tokens are signed and checked (docs/contract.md, Tokens for other services), read once at start.</summary>
 public sealed record TokenSettings
 {
     public const int EncryptionKeyBytes = 32;

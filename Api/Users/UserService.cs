@@ -74,7 +74,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             return refused;
         }
 
-        // A new address gets a verification mail, and the old one a notice (SPEC §9).
+        // A new address gets a verification mail, and the old one a notice (docs/contract.md, Account lifecycle).
         var before = request.Email is null ? null : await grains.GetGrain<IUserGrain>(id).Get();
         var newAddress = before is not null && EmailAddress.Normalize(request.Email!) != before.Email;
         var verification = newAddress ? AccountTokens.Create(id) : null;

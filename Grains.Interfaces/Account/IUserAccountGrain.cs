@@ -1,7 +1,7 @@
 namespace Grains.Interfaces.Account;
 
 /// <summary>
-/// The account-lifecycle side of a user (SPEC §9): mailed tokens, password reset and the TOTP second
+/// The account-lifecycle side of a user (docs/contract.md, Account lifecycle): mailed tokens, password reset and the TOTP second
 /// factor. Implemented by the same grain as <see cref="Users.IUserGrain"/> (same key, same activation),
 /// kept apart so that each interface stays one concern. Tokens arrive as SHA-256 hashes: the plain
 /// token exists only in the mail and in the front end that wrote it.

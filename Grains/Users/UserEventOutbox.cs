@@ -67,7 +67,8 @@ internal sealed class UserEventOutbox(IGrainBase grain, Guid userId, IPersistent
         _publisher = grain.RegisterGrainTimer(Publish, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
-    public async Task OnReminder(string reminderName)
+    /// <summary>Publishes what is pending; the reminder is dropped once nothing is, unless the grain still needs it.</summary>
+    public async Task OnReminder(string reminderName, bool keepReminder)
     {
         if (reminderName != ReminderName)
         {
@@ -75,7 +76,7 @@ internal sealed class UserEventOutbox(IGrainBase grain, Guid userId, IPersistent
         }
 
         await Publish();
-        if (user.State.Outbox.Count == 0 && await grain.GetReminder(ReminderName) is { } reminder)
+        if (user.State.Outbox.Count == 0 && !keepReminder && await grain.GetReminder(ReminderName) is { } reminder)
         {
             await grain.UnregisterReminder(reminder);
             _reminderRegistered = false;

@@ -5,7 +5,7 @@ using Grains.Users.Account;
 
 namespace Grains.Users;
 
-/// <summary>The account lifecycle of a user (SPEC §9): mailed tokens, password reset, TOTP.</summary>
+/// <summary>The account lifecycle of a user (docs/contract.md, Account lifecycle): mailed tokens, password reset, TOTP.</summary>
 public sealed partial class UserGrain : IUserAccountGrain
 {
     /// <summary>Reset mails one account may cause per <see cref="ResetWindow"/>: enough for a lost mail, too few to flood an inbox.</summary>

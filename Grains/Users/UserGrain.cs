@@ -124,7 +124,7 @@ public sealed partial class UserGrain(
 
         if (emailChanges || command.PasswordHash is not null)
         {
-            // A token mailed before the change must not outlive it (SPEC §9).
+            // A token mailed before the change must not outlive it (docs/contract.md, Account lifecycle).
             state.Account.RevokeMailTokens();
         }
 
@@ -237,12 +237,21 @@ public sealed partial class UserGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        // The outbox's reminder activates this grain after a silo loss; its activation resumes any revocation too.
-        await _outbox.OnReminder(reminderName);
+        // The outbox's reminder activates this grain after a silo loss; it resumes any revocation too, and stays
+        // registered until that revocation is stored as done, so a second silo loss cannot drop it.
         if (user.State.PendingRevocation is not null)
         {
-            await CompleteRevocation();
+            try
+            {
+                await CompleteRevocation();
+            }
+            catch
+            {
+                // Already logged, and retried by the timer and by this reminder.
+            }
         }
+
+        await _outbox.OnReminder(reminderName, keepReminder: user.State.PendingRevocation is not null);
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ public sealed class UserState
 
     /// <summary>Failed password guesses: stored, so that deactivating the grain or losing its silo does not reset them.</summary>
     [Id(12)] public GuessRecord Guesses { get; set; } = new();
-    /// <summary>Verification, reset and second factor (SPEC §9). A high id, clear of the fields above as they grow.</summary>
+    /// <summary>Verification, reset and second factor (docs/contract.md, Account lifecycle). A high id, clear of the fields above as they grow.</summary>
     [Id(20)] public AccountState Account { get; set; } = new();
 
     public bool IsActive => Version > 0 && DeactivatedAt is null;

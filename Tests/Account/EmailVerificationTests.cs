@@ -4,7 +4,7 @@ using Tests.Infrastructure;
 
 namespace Tests.Account;
 
-/// <summary>SPEC §9 verification, against a real SMTP server: the mail arrives, its link works once, and dies with the address.</summary>
+/// <summary>docs/contract.md, Account lifecycle verification, against a real SMTP server: the mail arrives, its link works once, and dies with the address.</summary>
 [Collection(AccountLifecycle.Name)]
 public sealed class EmailVerificationTests(AccountFixture api)
 {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Tests.Account;
 
-/// <summary>SPEC §9 password reset, against a real SMTP server.</summary>
+/// <summary>docs/contract.md, Account lifecycle password reset, against a real SMTP server.</summary>
 [Collection(AccountLifecycle.Name)]
 public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper output)
 {

@@ -4,7 +4,7 @@ using Tests.Http;
 
 namespace Tests.Account;
 
-/// <summary>SPEC §9 second factor over HTTP: setup, login with a code or a recovery code, replay, throttling, turning off.</summary>
+/// <summary>docs/contract.md, Account lifecycle second factor over HTTP: setup, login with a code or a recovery code, replay, throttling, turning off.</summary>
 [Collection(AccountLifecycle.Name)]
 public sealed class TotpTests(AccountFixture api)
 {

@@ -8,7 +8,7 @@ using Tests.Infrastructure;
 
 namespace Tests.Grains;
 
-/// <summary>The account lifecycle in the user grain, with the clock moved by the test (SPEC §9 lifetimes).</summary>
+/// <summary>The account lifecycle in the user grain, with the clock moved by the test (docs/contract.md, Account lifecycle lifetimes).</summary>
 [Collection(GrainCluster.Name)]
 public sealed class AccountGrainTests(GrainClusterFixture fixture)
 {

@@ -1,6 +1,6 @@
 namespace Grains.Users.Account;
 
-/// <summary>The account-lifecycle part of a user's stored state (SPEC §9); never leaves the grain.</summary>
+/// <summary>The account-lifecycle part of a user's stored state (docs/contract.md, Account lifecycle); never leaves the grain.</summary>
 [GenerateSerializer]
 public sealed class AccountState
 {
