@@ -178,7 +178,10 @@ public sealed class AccountService(
             return (Translate(result), null);
         }
 
-        return (AccountOutcome.Ok, await auth.OpenSession(user, userAgent, ipAddress));
+        // The ticket's credential version is confirmed once the session is listed: a change since then revokes it.
+        return await auth.OpenSession(user, userAgent, ipAddress, result.CredentialVersion) is { } tokens
+            ? (AccountOutcome.Ok, tokens)
+            : (AccountOutcome.Of(AccountOutcomeStatus.InvalidTicket), null);
     }
 
     private async Task<AccountOutcome?> CheckPassword(Caller caller, string password)

@@ -95,7 +95,7 @@ public sealed class AuthService(
         if (user.MfaEnabled)
         {
             var ticket = AccountTokens.Create(user.Id);
-            await grains.GetGrain<IUserAccountGrain>(user.Id).IssueMfaTicket(AccountTokens.Hash(ticket));
+            await grains.GetGrain<IUserAccountGrain>(user.Id).IssueMfaTicket(AccountTokens.Hash(ticket), check.CredentialVersion);
             metrics.Login("mfa_required");
             logger.LogInformation("Password accepted for user {UserId} from {Ip}; waiting for the second factor", user.Id, ipAddress);
             return new LoginOutcome(LoginStatus.MfaRequired, Challenge: new MfaChallengeResponse(true, ticket, (int)AccountLifetimes.MfaTicket.TotalSeconds));
@@ -106,16 +106,18 @@ public sealed class AuthService(
             : new LoginOutcome(LoginStatus.InvalidCredentials);
     }
 
-    /// <summary>Starts a session for a user whose credentials and second factor were accepted (the MFA step).</summary>
-    public async Task<TokenResponse> OpenSession(UserView user, string? userAgent, string? ipAddress) =>
-        await OpenSession(user.Id, userAgent, ipAddress, credentialVersion: null)
-            ?? throw new InvalidOperationException("A session without a credential check cannot be refused.");
+    /// <summary>
+    /// Starts a session for a user whose password (checked against <paramref name="credentialVersion"/>) and second
+    /// factor were accepted (the MFA step); null when the credentials changed meanwhile.
+    /// </summary>
+    public Task<TokenResponse?> OpenSession(UserView user, string? userAgent, string? ipAddress, long credentialVersion) =>
+        OpenSession(user.Id, userAgent, ipAddress, credentialVersion);
 
     /// <summary>
-    /// Starts a session; with <paramref name="credentialVersion"/>, only while the credentials the login was checked
-    /// against are still current (null otherwise, the session already revoked).
+    /// Starts a session only while the credentials the login was checked against (<paramref name="credentialVersion"/>)
+    /// are still current (null otherwise, the session already revoked).
     /// </summary>
-    private async Task<TokenResponse?> OpenSession(Guid userId, string? userAgent, string? ipAddress, long? credentialVersion)
+    private async Task<TokenResponse?> OpenSession(Guid userId, string? userAgent, string? ipAddress, long credentialVersion)
     {
         var sessionId = Guid.NewGuid();
         var session = grains.GetGrain<ISessionGrain>(sessionId);
@@ -127,7 +129,7 @@ public sealed class AuthService(
             settings.SessionIdleTimeout,
             Truncate(userAgent, 256),
             ipAddress,
-            credentialVersion ?? 0));
+            credentialVersion));
         if (!started)
         {
             throw new InvalidOperationException("A fresh session id was already in use.");
@@ -136,7 +138,7 @@ public sealed class AuthService(
         // Asked only now that the session is in the user's list: a password change, email change or
         // deactivation either happened before (refused here) or will find and revoke this session.
         var account = grains.GetGrain<IUserGrain>(userId);
-        var user = credentialVersion is { } version ? await account.ConfirmLogin(version) : await account.Get();
+        var user = await account.ConfirmLogin(credentialVersion);
         if (user is null)
         {
             await session.Revoke();

@@ -23,7 +23,8 @@ public sealed record AccountResult(
     [property: Id(0)] AccountStatus Status,
     [property: Id(1)] UserView? User = null,
     [property: Id(2)] IReadOnlyList<string>? RecoveryCodes = null,
-    [property: Id(3)] TimeSpan RetryAfter = default)
+    [property: Id(3)] TimeSpan RetryAfter = default,
+    [property: Id(4)] long CredentialVersion = 0)
 {
     public static AccountResult Of(AccountStatus status) => new(status);
 }

@@ -35,9 +35,15 @@ public interface IUserAccountGrain : IGrainWithGuidKey
     /// <summary>An admin's reset: TOTP off, recovery codes gone. False when it was not on.</summary>
     Task<bool> ResetTotp();
 
-    /// <summary>Remembers a login that passed the password check and now waits for the second factor.</summary>
-    Task IssueMfaTicket(string ticketHash);
+    /// <summary>
+    /// Remembers a login that passed the password check against <paramref name="credentialVersion"/> and now waits
+    /// for the second factor; a credential change since then makes the ticket invalid.
+    /// </summary>
+    Task IssueMfaTicket(string ticketHash, long credentialVersion);
 
-    /// <summary>Completes a waiting login with a TOTP code or a recovery code; the ticket is spent on success.</summary>
+    /// <summary>
+    /// Completes a waiting login with a TOTP code or a recovery code; the ticket is spent on success, and the
+    /// result carries the credential version the session must still be opened under.
+    /// </summary>
     Task<AccountResult> CompleteMfaLogin(string ticketHash, string code);
 }

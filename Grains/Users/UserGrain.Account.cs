@@ -16,8 +16,9 @@ public sealed partial class UserGrain : IUserAccountGrain
     // Codes guessed against the second factor are braked like password guesses, separately from them.
     private PasswordGuessThrottle? _mfaThrottle;
 
-    // Logins waiting for their second factor. Memory only: a lost activation costs the user a new login, nothing more.
-    private readonly Dictionary<string, DateTimeOffset> _mfaTickets = [];
+    // Logins waiting for their second factor, each with the credential version its password was checked against.
+    // Memory only: a lost activation costs the user a new login, nothing more.
+    private readonly Dictionary<string, (DateTimeOffset Expires, long CredentialVersion)> _mfaTickets = [];
 
     private AccountState Account => user.State.Account;
 
@@ -180,22 +181,28 @@ public sealed partial class UserGrain : IUserAccountGrain
         return true;
     }
 
-    public Task IssueMfaTicket(string ticketHash)
+    public Task IssueMfaTicket(string ticketHash, long credentialVersion)
     {
         var now = time.GetUtcNow();
-        foreach (var stale in _mfaTickets.Where(t => t.Value <= now).Select(t => t.Key).ToList())
+        foreach (var stale in _mfaTickets.Where(t => t.Value.Expires <= now).Select(t => t.Key).ToList())
         {
             _mfaTickets.Remove(stale);
         }
 
-        _mfaTickets[ticketHash] = now + AccountLifetimes.MfaTicket;
+        _mfaTickets[ticketHash] = (now + AccountLifetimes.MfaTicket, credentialVersion);
         return Task.CompletedTask;
     }
 
     public async Task<AccountResult> CompleteMfaLogin(string ticketHash, string code)
     {
-        if (!_mfaTickets.TryGetValue(ticketHash, out var expires) || expires <= time.GetUtcNow() || !user.State.IsActive || !Account.TotpEnabled)
+        // A ticket whose password check predates a credential change is dead: the change ended every login before it.
+        if (!_mfaTickets.TryGetValue(ticketHash, out var ticket)
+            || ticket.Expires <= time.GetUtcNow()
+            || ticket.CredentialVersion != user.State.CredentialVersion
+            || !user.State.IsActive
+            || !Account.TotpEnabled)
         {
+            _mfaTickets.Remove(ticketHash);
             return AccountResult.Of(AccountStatus.InvalidTicket);
         }
 
@@ -203,6 +210,7 @@ public sealed partial class UserGrain : IUserAccountGrain
         if (check.Status == AccountStatus.Ok)
         {
             _mfaTickets.Remove(ticketHash);
+            return check with { CredentialVersion = ticket.CredentialVersion };
         }
 
         return check;

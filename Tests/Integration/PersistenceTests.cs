@@ -79,7 +79,7 @@ public sealed class PersistenceTests : IAsyncLifetime
         var fresh = Grains(await StartClient()).GetGrain<IUserAccountGrain>(id);
 
         Assert.Equal(AccountStatus.Ok, (await fresh.VerifyEmail("verify-hash")).Status);
-        await fresh.IssueMfaTicket("ticket-hash");
+        await fresh.IssueMfaTicket("ticket-hash", credentialVersion: 0);
         Assert.Equal(AccountStatus.InvalidCode, (await fresh.CompleteMfaLogin("ticket-hash", code)).Status);
         Assert.Equal(AccountStatus.Ok, (await fresh.CompleteMfaLogin("ticket-hash", confirmed.RecoveryCodes![0])).Status);
         Assert.Equal(AccountStatus.Ok, (await fresh.ResetPassword("reset-hash", "$argon2id$new")).Status);
