@@ -21,14 +21,15 @@ public static class AccountApi
 
         api.MapPost("/password/forgot", Forgot)
             .RequireRateLimiting(ClientRateLimit.MailPolicy)
+            .CountedPerClientAlways()
             .WithName("ForgotPassword")
             .WithSummary("Mail a password-reset link; the same 202 whether or not the address has an account");
         api.MapPost("/password/reset", Reset)
-            .RequireRateLimiting(ClientRateLimit.Policy)
+            .CountedPerClientAlways()
             .WithName("ResetPassword")
             .WithSummary("Set a new password with a mailed reset token; every session of the user ends");
         api.MapPost("/login/mfa", LoginMfa)
-            .RequireRateLimiting(ClientRateLimit.Policy)
+            .CountedPerClient(ClientFailureRoutes.Failed)
             .WithName("LoginMfa")
             .WithSummary("Finish a login that answered mfaRequired: the ticket and a TOTP code or a recovery code");
         api.MapPost("/mfa/totp", BeginTotp)

@@ -16,7 +16,7 @@ public static class AuthApi
         var api = app.MapGroup("/auth").WithTags("Auth");
 
         api.MapPost("/login", Login)
-            .RequireRateLimiting(ClientRateLimit.Policy)
+            .CountedPerClient(ClientFailureRoutes.Failed)
             .WithName("Login")
             .WithSummary("Exchange email and password for an access token and a refresh token");
         api.MapPost("/refresh", Refresh)

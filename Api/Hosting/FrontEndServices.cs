@@ -85,6 +85,7 @@ public static class FrontEndServices
         services.AddDependencyHealthChecks(deployment);
         services.AddMetrics(AuthMetrics.MeterName);
         services.AddSingleton<AuthMetrics>();
+        services.AddSingleton(sp => new ClientFailureLimit(sp.GetRequiredService<TimeProvider>(), settings.ClientRateLimitPerMinute));
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(ClientRateLimit.Policy, http => ClientRateLimit.For(http, settings.ClientRateLimitPerMinute));

@@ -1,4 +1,5 @@
 using Api.Auth;
+using Api.Hosting;
 using Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,6 +11,7 @@ public static class TokenRoutes
     public static RouteGroupBuilder MapTokenRoutes(this RouteGroupBuilder auth)
     {
         auth.MapPost("/introspect", Introspect)
+            .CountedPerClient(status => status == StatusCodes.Status401Unauthorized)
             .Accepts<IntrospectRequest>("application/json", "application/x-www-form-urlencoded")
             .WithName("Introspect")
             .WithSummary("RFC 7662 token introspection for other services, which authenticate with HTTP Basic (INTROSPECTION_CLIENTS)");

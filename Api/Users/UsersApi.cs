@@ -17,11 +17,12 @@ public static class UsersApi
         var api = app.MapGroup("/user").WithTags("Users");
 
         api.MapPost("/create", Create)
-            .RequireRateLimiting(ClientRateLimit.Policy)
+            .CountedPerClientAlways()
             .WithName("CreateUser")
             .WithSummary("Register a user; only an admin may set permissions");
         api.MapPut("/update/{id:guid}", Update)
             .RequireAuthorization()
+            .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("UpdateUser")
             .WithSummary("Change a user (self or admin); If-Match: \"<version>\" guards against lost updates");
         api.MapGet("/{id:guid}", Get)

@@ -62,7 +62,9 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
         await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
 
-        // CLIENT_RATE_LIMIT=3: a registration, a login and a wrong guess (404s do not count), then the limit.
+        // CLIENT_RATE_LIMIT=3: a registration and two wrong guesses count (successful logins and 404s do not), then the limit.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _auth.Login(email, "wrong password")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _auth.Login(email, "correct horse battery")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _auth.Login(email, "wrong password")).StatusCode);
         var limited = await _auth.Login(email, "correct horse battery");
         await limited.AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
