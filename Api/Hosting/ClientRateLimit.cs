@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Api.Hosting;
 
 /// <summary>
-/// Per-client-address limit on the routes that take credentials or create accounts, in front of the
-/// per-account throttle the user grain keeps: one stops a client spraying many accounts, the other
-/// many clients hammering one account.
+/// Per-client-address limit on every request of refresh, update and email verification, and on the
+/// mail-sending routes; failed logins, registrations and reset requests are counted by
+/// <see cref="ClientFailureLimit"/> instead, so successful logins never use up a client's allowance.
 /// </summary>
 public static class ClientRateLimit
 {

@@ -41,8 +41,9 @@ public sealed class ClientFailureLimitTests(FrontEndsFixture api)
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 4 * Limit).Select(_ => stuffer.Login(ApiCalls.UniqueEmail(), "a guessed password")));
 
-        Assert.Equal(Limit, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
-        Assert.Equal(3 * Limit, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+        var codes = await Task.WhenAll(answers.Select(async a => $"{(int)a.StatusCode} {(await a.Json()).GetProperty("code").GetString()}"));
+        Assert.Equal(Limit, codes.Count(c => c == "401 invalid_credentials"));
+        Assert.Equal(3 * Limit, codes.Count(c => c == "429 rate_limited"));
     }
 
     [Fact]
