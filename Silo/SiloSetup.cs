@@ -45,7 +45,8 @@ public static class SiloSetup
 
         if (settings.RedisConnection is { } redis)
         {
-            silo.ConfigureEndpoints(settings.ResolveAdvertisedIp(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            // Listen where others are told to connect, not on every address of the host (a public interface included).
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedIp(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(redis);
             silo.AddRedisGrainStorage(StorageNames.Sessions, o =>
             {
