@@ -94,7 +94,13 @@ public sealed record DeploymentSettings
 
     private static string RedisConnectionString(IConfiguration config, string host)
     {
-        var options = new ConfigurationOptions { AbortOnConnectFail = false, Password = Optional(config, "REDIS_PASSWORD") };
+        // REDIS_USERNAME: a Redis ACL user, so the cluster need not run as the all-powerful default user.
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            User = Optional(config, "REDIS_USERNAME"),
+            Password = Optional(config, "REDIS_PASSWORD"),
+        };
         options.EndPoints.Add(host, Port(config, "REDIS_PORT", 6379));
         return options.ToString(includePassword: true);
     }
