@@ -198,9 +198,12 @@ public sealed partial class ComposeTests
     public void The_processes_script_gives_each_service_the_same_settings_as_compose(string service)
     {
         // Where a store is differs by nature (a container name against 127.0.0.1 and a free port), as do secrets;
-        // a container advertises its own address, processes on one host name theirs; without the proxy no
-        // address is a trusted proxy.
-        var located = new HashSet<string> { "REDIS_HOST", "REDIS_PORT", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_DB", "KAFKA_BROKER", "SMTP_HOST" };
+        // a container advertises its own address, processes on one host name theirs; two front ends on one host
+        // cannot share a management port as two containers do; without the proxy no address is a trusted proxy.
+        var located = new HashSet<string>
+        {
+            "REDIS_HOST", "REDIS_PORT", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_DB", "KAFKA_BROKER", "SMTP_HOST", "MANAGEMENT_PORT",
+        };
         var secrets = new HashSet<string>
         {
             "REDIS_PASSWORD", "POSTGRES_PASSWORD", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_KEY_ENCRYPTION_KEY", "INTROSPECTION_CLIENTS",
