@@ -10,7 +10,7 @@ source scripts/services.sh
 # consumer example (npm fetches kafkajs from the npm registry); aiosmtpd is the SMTP server the account tests
 # mail through; oathtool is the README's authenticator.
 ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
-npm ci --prefix Tests/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix Tests/Functional/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -4,7 +4,6 @@ using Grains.Interfaces.Account;
 using Grains.Interfaces.Users;
 using Grains.Users.Account;
 using Orleans.Streams;
-using Tests.Infrastructure;
 
 namespace Tests.Grains;
 

@@ -1,6 +1,5 @@
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
-using Tests.Infrastructure;
 
 namespace Tests.Grains;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Grains;
 using Grains.Interfaces.Users;
-using Tests.Infrastructure;
 using Orleans.Runtime;
 using Orleans.Streams;
 

@@ -3,7 +3,6 @@ using Grains;
 using Grains.Interfaces.Users;
 using Orleans.Streams;
 
-using Tests.Infrastructure;
 
 namespace Tests.Grains;
 

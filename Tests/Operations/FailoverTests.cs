@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Tests.Operations;

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Tests.Http;
-using Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Tests.Operations;

@@ -1,7 +1,6 @@
 using Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
-using Tests.Infrastructure;
 
 namespace Tests.Operations;
 

@@ -1,4 +1,4 @@
-namespace Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// The real PostgreSQL and Redis that ./test.sh starts for this run. Tests that need them fail

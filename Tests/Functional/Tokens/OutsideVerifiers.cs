@@ -8,8 +8,8 @@ namespace Tests.Tokens;
 
 /// <summary>
 /// Two services nobody here wrote, each its own process and each given only the Auth API's URL: an
-/// ASP.NET Core app with stock JwtBearer (Tests/Interop/JwtConsumer) and a Node script with jose's
-/// createRemoteJWKSet + jwtVerify (Tests/Interop/jose, whose packages test.sh installs with npm ci).
+/// ASP.NET Core app with stock JwtBearer (Tests/Functional/Interop/JwtConsumer) and a Node script with jose's
+/// createRemoteJWKSet + jwtVerify (Tests/Functional/Interop/jose, whose packages test.sh installs with npm ci).
 /// Both stay up, so they must pick up a rotation on their own.
 /// </summary>
 public sealed class OutsideVerifiers : IAsyncDisposable
@@ -127,7 +127,7 @@ public sealed class OutsideVerifiers : IAsyncDisposable
             directory = directory.Parent;
         }
 
-        var jose = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Orleans.sln not found above the test binaries."), "Tests", "Interop", "jose");
+        var jose = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Orleans.sln not found above the test binaries."), "Tests", "Functional", "Interop", "jose");
         return Directory.Exists(Path.Combine(jose, "node_modules", "jose"))
             ? jose
             : throw new InvalidOperationException($"{jose}/node_modules/jose is missing: run ./test.sh, which installs it with npm ci.");
