@@ -168,7 +168,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Runs a function of scripts/services.sh, the same code test.sh starts the stores with.</summary>
     private static async Task Services(string command)
     {
-        var root = AppContext.BaseDirectory[..AppContext.BaseDirectory.IndexOf("/Tests/bin/", StringComparison.Ordinal)];
+        var root = RepositoryRoot.Path;
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"source '{root}/scripts/services.sh' && {command}");
