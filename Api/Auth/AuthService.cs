@@ -29,7 +29,8 @@ public sealed class AuthService(
     {
         var started = time.GetTimestamp();
         var outcome = await CheckAndStartSession(email, password, userAgent, ipAddress, cancellationToken);
-        if (outcome.Status == LoginStatus.InvalidCredentials && settings.FailedLoginMinimumTime - time.GetElapsedTime(started) is { Ticks: > 0 } rest)
+        // A loop, for a timer may fire a little before the delay it was given has passed on this clock.
+        while (outcome.Status == LoginStatus.InvalidCredentials && settings.FailedLoginMinimumTime - time.GetElapsedTime(started) is { Ticks: > 0 } rest)
         {
             await Task.Delay(rest, time, cancellationToken);
         }
