@@ -73,22 +73,8 @@ public sealed class ApiClient : IDisposable
     }
 
     /// <summary>POST /auth/login; the status, and the tokens when it succeeded.</summary>
-    public async Task<(HttpStatusCode Status, Tokens? Tokens)> Login(string email, string password, CancellationToken cancellationToken = default)
-    {
-        using var response = await _auth.SendAsync(Post("/auth/login", new { email, password }), cancellationToken);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return (response.StatusCode, null);
-        }
-
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-        var root = body.RootElement;
-        return (response.StatusCode, new Tokens(
-            root.GetProperty("accessToken").GetString()!,
-            root.GetProperty("refreshToken").GetString()!,
-            root.GetProperty("sessionId").GetGuid()));
-    }
+    public Task<(HttpStatusCode Status, Tokens? Tokens)> Login(string email, string password, CancellationToken cancellationToken = default) =>
+        PostForTokens("/auth/login", new { email, password }, cancellationToken);
 
     public async Task<Tokens> LoginOrThrow(Account account)
     {
@@ -97,9 +83,13 @@ public sealed class ApiClient : IDisposable
     }
 
     /// <summary>POST /auth/refresh; the status, and the new pair when it succeeded.</summary>
-    public async Task<(HttpStatusCode Status, Tokens? Tokens)> Refresh(string refreshToken, CancellationToken cancellationToken = default)
+    public Task<(HttpStatusCode Status, Tokens? Tokens)> Refresh(string refreshToken, CancellationToken cancellationToken = default) =>
+        PostForTokens("/auth/refresh", new { refreshToken }, cancellationToken);
+
+    // Login and refresh answer the same token pair.
+    private async Task<(HttpStatusCode Status, Tokens? Tokens)> PostForTokens(string path, object request, CancellationToken cancellationToken)
     {
-        using var response = await _auth.SendAsync(Post("/auth/refresh", new { refreshToken }), cancellationToken);
+        using var response = await _auth.SendAsync(Post(path, request), cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             await response.Content.ReadAsByteArrayAsync(cancellationToken);

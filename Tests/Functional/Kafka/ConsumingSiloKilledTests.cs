@@ -95,7 +95,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         }));
         // Every event is on Kafka, and the read model's writes of the first ones after the lock are waiting on it.
         const int Written = UserCount * 3 + UserCount / 4;
-        var onKafka = await Poll.Until(() => Task.FromResult(ReadWholeTopic()), r => r.Count == Written, seconds: 60);
+        var onKafka = await Poll.Until(() => Task.FromResult(KafkaFrontEndsFixture.ReadAll(_kafka.BootstrapServers)), r => r.Count == Written, seconds: 60);
         Assert.Equal(Written, onKafka.Count);
         var firstUndelivered = onKafka.Where(r => UserEvent.FromJson(r.Message.Value).Type != UserEvent.Created)
             .GroupBy(r => r.Partition.Value).ToDictionary(g => g.Key, g => g.Min(r => r.Offset.Value));
@@ -140,7 +140,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         }
 
         // An outside consumer reads every user's sequence 1..n without a gap, ending in what the grain says.
-        var records = ReadWholeTopic();
+        var records = KafkaFrontEndsFixture.ReadAll(_kafka.BootstrapServers);
         var byUser = records.GroupBy(r => Guid.Parse(r.Message.Key)).ToDictionary(g => g.Key, g => g.Select(r => UserEvent.FromJson(r.Message.Value)).ToList());
         Assert.Equal(users.ToHashSet(), byUser.Keys.ToHashSet());
         var duplicates = 0;
@@ -257,38 +257,5 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         await using var command = new NpgsqlCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))", holder);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Every record on the topic, up to each partition's end as librdkafka reports it: an exact count.</summary>
-    private List<ConsumeResult<string, string>> ReadWholeTopic()
-    {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = _kafka.BootstrapServers,
-            GroupId = $"outside-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            FetchWaitMaxMs = 10,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, KafkaFrontEndsFixture.Partitions)
-            .Select(p => new TopicPartitionOffset(KafkaFrontEndsFixture.Topic, p, Offset.Beginning)));
-        var read = new List<ConsumeResult<string, string>>();
-        var ended = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (ended.Count < KafkaFrontEndsFixture.Partitions)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the topic's end was not reached");
-            switch (consumer.Consume(TimeSpan.FromMilliseconds(200)))
-            {
-                case { IsPartitionEOF: true } end:
-                    ended.Add(end.Partition.Value);
-                    break;
-                case { } record:
-                    read.Add(record);
-                    break;
-            }
-        }
-
-        return read;
     }
 }

@@ -70,11 +70,14 @@ public sealed class KafkaFrontEndsFixture : IAsyncLifetime
     /// Every record on the topic, read up to each partition's end (librdkafka reports the end): an exact count,
     /// not "nothing more came within a timeout". Call it once what is expected has been seen (<see cref="ReadUntil"/>).
     /// </summary>
-    public List<ConsumeResult<string, string>> ReadAll()
+    public List<ConsumeResult<string, string>> ReadAll() => ReadAll(Kafka.BootstrapServers);
+
+    /// <summary>The same exact read of the user-event topic on any mock cluster (tests that start silos of their own).</summary>
+    public static List<ConsumeResult<string, string>> ReadAll(string bootstrapServers)
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
-            BootstrapServers = Kafka.BootstrapServers,
+            BootstrapServers = bootstrapServers,
             GroupId = $"outside-{Guid.NewGuid():N}",
             EnableAutoCommit = false,
             EnablePartitionEof = true,
