@@ -11,6 +11,21 @@ namespace Tests.Http;
 [Collection(FrontEnds.Name)]
 public sealed class OpenApiDocumentTests(FrontEndsFixture api)
 {
+    private static readonly HashSet<string> AuthOperations =
+    [
+        "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/logout-all", "GET /auth/me",
+        "GET /auth/sessions", "DELETE /auth/sessions/{id}", "POST /auth/introspect", "POST /auth/revoke",
+        "POST /auth/password/forgot", "POST /auth/password/reset", "POST /auth/login/mfa",
+        "POST /auth/mfa/totp", "POST /auth/mfa/totp/confirm", "DELETE /auth/mfa/totp",
+        "GET /.well-known/jwks.json", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server",
+    ];
+
+    private static readonly HashSet<string> UserOperations =
+    [
+        "POST /user/create", "PUT /user/update/{id}", "GET /user/{id}", "DELETE /user/{id}", "GET /user",
+        "POST /user/verify-email", "POST /user/verify-email/resend", "DELETE /user/{id}/mfa",
+    ];
+
     private const string Regenerate = "UPDATE_OPENAPI=1 ./test.sh --filter OpenApiDocumentTests";
 
     [Fact]
@@ -75,21 +90,10 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
         Assert.Equal(await File.ReadAllTextAsync(Committed("user")), userDocument.ReplaceLineEndings("\n").TrimEnd() + "\n");
 
         Assert.Equal(
-            new HashSet<string>
-            {
-                "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/logout-all", "GET /auth/me",
-                "GET /auth/sessions", "DELETE /auth/sessions/{id}", "POST /auth/introspect", "POST /auth/revoke",
-                "POST /auth/password/forgot", "POST /auth/password/reset", "POST /auth/login/mfa",
-                "POST /auth/mfa/totp", "POST /auth/mfa/totp/confirm", "DELETE /auth/mfa/totp",
-                "GET /.well-known/jwks.json", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server",
-            },
+            AuthOperations,
             Operations(authDocument));
         Assert.Equal(
-            new HashSet<string>
-            {
-                "POST /user/create", "PUT /user/update/{id}", "GET /user/{id}", "DELETE /user/{id}", "GET /user",
-                "POST /user/verify-email", "POST /user/verify-email/resend", "DELETE /user/{id}/mfa",
-            },
+            UserOperations,
             Operations(userDocument));
 
         // Scalar renders the document of the port it is opened on: its page names the document by a relative URL.
@@ -98,6 +102,33 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
             var page = await client.GetAsync("/scalar/v1");
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("\"url\":\"openapi/v1.json\"", await page.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task With_the_ports_left_to_the_operator_one_document_lists_both_apis()
+    {
+        // ASPNETCORE_URLS: every route answers on every port this process listens on, so its one document has them all.
+        var port = FreePort.Next();
+        var app = await Hosts.StartEmbedded(new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
+            ["SILO_PORT"] = FreePort.Next().ToString(),
+            ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+        });
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var document = await client.GetStringAsync("/openapi/v1.json");
+            Assert.Equal([.. AuthOperations, .. UserOperations], Operations(document));
+            using var json = System.Text.Json.JsonDocument.Parse(document);
+            Assert.Equal("Auth and User API", json.RootElement.GetProperty("info").GetProperty("title").GetString());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
     }
 
