@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -33,8 +34,8 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
             ["GATEWAY_PORT"] = FreePort.Next().ToString(),
             ["CLIENT_RATE_LIMIT"] = "3",
         });
-        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_authPort}") };
-        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_userPort}") };
+        _auth = ContractCheckingHandler.Client(_authPort);
+        _users = ContractCheckingHandler.Client(_userPort);
         _silo = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
     }
 
