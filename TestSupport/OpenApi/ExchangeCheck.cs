@@ -14,6 +14,9 @@ public sealed class ExchangeCheck(ApiDocument document)
     /// <summary>Headers the API writes that a client acts on: each one it answers with must be documented there.</summary>
     private static readonly string[] ContractHeaders = ["ETag", "Retry-After", "Location"];
 
+    /// <summary>The statuses Kestrel answers itself, bodiless, before the application sees the request.</summary>
+    private static readonly int[] KestrelRefusals = [400, 413, 414, 431];
+
     public List<string> Check(Exchange exchange)
     {
         var problems = new List<string>();
@@ -46,6 +49,10 @@ public sealed class ExchangeCheck(ApiDocument document)
         if (exchange.Status is < 400 or > 499)
         {
             problems.Add("a request sent invalid on purpose was not refused with a 4xx");
+        }
+        else if (exchange.ContentType is null && KestrelRefusals.Contains(exchange.Status))
+        {
+            // Refused by the server before the application runs (request line, headers, framing): no body to check.
         }
         else if (exchange.ContentType?.MediaType != "application/problem+json")
         {

@@ -138,7 +138,7 @@ public sealed class PasswordResetTests(AccountFixture api, ITestOutputHelper out
         await (await api.Reset("", "a brand new passphrase")).AssertProblem(HttpStatusCode.BadRequest);
         await (await api.Reset($"{user.UserId:N}.{new string('A', 43)}", "a brand new passphrase")).AssertProblem(HttpStatusCode.Gone, "token_gone");
         await (await api.Forgot("not an address")).AssertProblem(HttpStatusCode.BadRequest);
-        await (await api.Auth.SendRaw(HttpMethod.Post, "/auth/password/forgot", "{\"email\":\"a@b.example\",\"extra\":1}")).AssertProblem(HttpStatusCode.BadRequest);
+        await (await api.Auth.SendInvalid(HttpMethod.Post, "/auth/password/forgot", "{\"email\":\"a@b.example\",\"extra\":1}")).AssertProblem(HttpStatusCode.BadRequest);
 
         Assert.Equal(HttpStatusCode.OK, (await api.Auth.Login(user.Email, user.Password)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await api.Reset(token, "a brand new passphrase")).StatusCode);

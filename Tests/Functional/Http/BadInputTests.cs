@@ -41,7 +41,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
         // Tests of this collection run one at a time, so the stored count moves only by what this one does.
         var storedBefore = await StoredUsers.Count(api.ServiceId);
 
-        var response = await api.Users.SendRaw(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
+        var response = await api.Users.SendInvalid(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("code", out _) || problem.TryGetProperty("errors", out _), why);
@@ -56,7 +56,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     [Fact]
     public async Task A_registration_that_is_not_json_is_415()
     {
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", "name=Ada", "text/plain")).AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", "name=Ada", "text/plain")).AssertProblem(HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var huge = $$"""{"name":"Ada","email":"a@b.co","password":"{{new string('p', 100_000)}}"}""";
 
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", huge)).AssertProblem(HttpStatusCode.RequestEntityTooLarge);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", huge)).AssertProblem(HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var nested = $$"""{"name":"Ada","email":"a@b.co","password":"correct horse battery","permissions":{{new string('[', 64)}}{{new string(']', 64)}}}""";
 
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", nested)).AssertProblem(HttpStatusCode.BadRequest);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", nested)).AssertProblem(HttpStatusCode.BadRequest);
     }
 
     public static TheoryData<string, string> InvalidUpdates => new()
@@ -92,7 +92,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
-        var response = await api.Users.SendRaw(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
+        var response = await api.Users.SendInvalid(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
 
         await response.AssertProblem(HttpStatusCode.BadRequest);
         var after = await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken);

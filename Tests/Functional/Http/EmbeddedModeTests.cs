@@ -59,9 +59,12 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         var token = (await login.Json()).GetProperty("accessToken").GetString();
         Assert.Equal(HttpStatusCode.OK, (await _auth.Send(HttpMethod.Get, "/auth/me", token: token)).StatusCode);
 
-        // Routes answer only on their own port.
-        await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
-        await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
+        // Routes answer only on their own port (each port's document names only its own).
+        using (DeliberatelyInvalid.Requests())
+        {
+            await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
+            await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
+        }
 
         // CLIENT_RATE_LIMIT=3: a registration and two wrong guesses count (successful logins and 404s do not), then the limit.
         Assert.Equal(HttpStatusCode.Unauthorized, (await _auth.Login(email, "wrong password")).StatusCode);
@@ -75,6 +78,8 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
     [Fact]
     public async Task The_dashboard_and_metrics_are_never_on_the_api_ports_and_routes_follow_the_port_not_the_host_header()
     {
+        // Probes of what the API ports do not serve: off the documents on purpose.
+        using var probes = DeliberatelyInvalid.Requests();
         foreach (var api in new[] { _auth, _users })
         {
             Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/dashboard/")).StatusCode);
