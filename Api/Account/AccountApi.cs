@@ -13,7 +13,7 @@ namespace Api.Account;
 public static class AccountApi
 {
     // A TOTP code is 6 digits and a recovery code 23 characters; anything much longer is not worth hashing.
-    private const int MaxCodeLength = 64;
+    public const int MaxCodeLength = 64;
 
     public static RouteGroupBuilder MapAccountAuthApi(this IEndpointRouteBuilder app)
     {
