@@ -47,15 +47,13 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ];
 
         document.Components ??= new OpenApiComponents();
-        document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
         {
-            [BearerScheme] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                BearerFormat = "JWT",
-                Description = "The accessToken of POST /auth/login or /auth/refresh; it works while its session is alive.",
-            },
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "The accessToken of POST /auth/login or /auth/refresh; it works while its session is alive.",
         };
 
         // Every problem answer points at the one problem schema; the framework's own ones are then unused.

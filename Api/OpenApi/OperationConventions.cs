@@ -1,6 +1,7 @@
 using Api.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
@@ -65,7 +66,7 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         return Task.CompletedTask;
     }
 
-    /// <summary>Adds a problem answer unless the route declared that status itself, whose description then stands.</summary>
+    /// <summary>Adds a problem answer unless the route declared that status itself, whose own description then stands.</summary>
     private static OpenApiResponse Problem(OpenApiOperation operation, int status, string description)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -73,6 +74,11 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         {
             declared.Content ??= new Dictionary<string, OpenApiMediaType>();
             declared.Content.TryAdd(ProblemSchema.MediaType, new OpenApiMediaType());
+            if (declared.Description == ReasonPhrases.GetReasonPhrase(status))
+            {
+                declared.Description = description;
+            }
+
             return declared;
         }
 
