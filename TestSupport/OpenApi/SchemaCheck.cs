@@ -152,20 +152,35 @@ public static class SchemaCheck
             Check(value, part, at, strict: false, problems);
         }
 
-        if (schema.AnyOf is { Count: > 0 } anyOf && !anyOf.Any(option => Check(value, option, strict).Count == 0))
+        if (schema.AnyOf is { Count: > 0 } anyOf && Options(value, anyOf, at, strict) is { } anyOfResults && anyOfResults.All(result => result.Count > 0))
         {
-            problems.Add($"{at}: fits none of the documented anyOf schemas ({string.Join("; ", anyOf.SelectMany(option => Check(value, option, strict)).Take(3))})");
+            problems.Add($"{at}: fits none of the documented anyOf schemas (nearest: {Nearest(anyOfResults)})");
         }
 
-        if (schema.OneOf is { Count: > 0 } oneOf)
+        if (schema.OneOf is { Count: > 0 } oneOf && Options(value, oneOf, at, strict) is { } oneOfResults)
         {
-            var fitting = oneOf.Count(option => Check(value, option, strict).Count == 0);
-            if (fitting != 1)
+            var fitting = oneOfResults.Count(result => result.Count == 0);
+            if (fitting == 0)
+            {
+                problems.Add($"{at}: fits none of the documented oneOf schemas (nearest: {Nearest(oneOfResults)})");
+            }
+            else if (fitting > 1)
             {
                 problems.Add($"{at}: fits {fitting} of the documented oneOf schemas, not exactly one");
             }
         }
     }
+
+    private static List<List<string>> Options(JsonElement value, IList<IOpenApiSchema> options, string at, bool strict) =>
+        options.Select(option =>
+        {
+            var problems = new List<string>();
+            Check(value, option, at, strict, problems);
+            return problems;
+        }).ToList();
+
+    // The option with the fewest differences is most likely the one meant: its differences say what to fix.
+    private static string Nearest(List<List<string>> results) => string.Join("; ", results.MinBy(result => result.Count)!);
 
     private static HashSet<string> NamedProperties(IOpenApiSchema schema)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -120,6 +121,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
+        using var invalid = DeliberatelyInvalid.Requests();
         var response = await api.Users.Send(path.Contains("update") ? HttpMethod.Put : HttpMethod.Get, path, new { name = "x" }, user.AccessToken);
 
         await response.AssertProblem(HttpStatusCode.NotFound);
@@ -128,6 +130,8 @@ public sealed class BadInputTests(FrontEndsFixture api)
     [Fact]
     public async Task Each_front_end_serves_only_its_own_routes()
     {
+        // Each port's document names only its own routes: these go where they are not served, on purpose.
+        using var misdirected = DeliberatelyInvalid.Requests();
         await (await api.Auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
         await (await api.Users.Login("a@b.co", "whatever password")).AssertProblem(HttpStatusCode.NotFound);
     }
