@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Web;
 
 namespace TestSupport.OpenApi;
@@ -37,7 +38,7 @@ public sealed class ContractCheckingHandler(HttpMessageHandler inner) : Delegati
         var response = await base.SendAsync(request, cancellationToken);
         // Buffered, so the test still reads the body after the check has.
         await response.Content.LoadIntoBufferAsync(cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var body = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(cancellationToken));
         var hasBody = body.Length > 0;
 
         var query = HttpUtility.ParseQueryString(uri.Query);
@@ -95,7 +96,8 @@ public sealed class ContractCheckingHandler(HttpMessageHandler inner) : Delegati
     // Only bodies already in memory are read: a streamed or deliberately slow body must go out as the test wrote it.
     private static async Task<string?> Inspectable(HttpContent? content) => content switch
     {
-        ByteArrayContent or JsonContent => await content.ReadAsStringAsync(),
+        // As bytes: a charset the test names on purpose (bogus, utf-16) must not stop the request from going out.
+        ByteArrayContent or JsonContent => Encoding.UTF8.GetString(await content.ReadAsByteArrayAsync()),
         _ => null,
     };
 }

@@ -34,7 +34,9 @@ public sealed class ExchangeCheck(ApiDocument document)
             CheckRequest(exchange, match.Value.Template, match.Value.Operation, match.Value.Item, problems);
         }
 
-        if (match is { } found)
+        // Kestrel refused it before routing: no operation ran, so no operation's answers apply.
+        var refusedByServer = exchange.DeliberatelyInvalid && exchange.ContentType is null && KestrelRefusals.Contains(exchange.Status);
+        if (match is { } found && !refusedByServer)
         {
             CheckAnswer(exchange, found.Operation, problems);
         }
