@@ -31,6 +31,7 @@ public static class ApiDocuments
                     : description.GroupName == name;
                 options.AddDocumentTransformer(new DocumentDescription());
                 options.AddOperationTransformer(new OperationConventions());
+                options.AddSchemaTransformer(new WrittenShapes());
                 options.AddSchemaTransformer(new RequestSchemaRules());
             });
         }

@@ -77,6 +77,18 @@ public static class RouteDocumentation
             return Task.CompletedTask;
         });
 
+    /// <summary>A bearer token is optional: without one the route still answers, with one (an admin's) it may do more.</summary>
+    public static RouteHandlerBuilder OptionalBearer(this RouteHandlerBuilder route) =>
+        route.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement(),
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocumentDescription.BearerScheme, context.Document)] = [] },
+            ];
+            return Task.CompletedTask;
+        });
+
     /// <summary>The caller is another service with HTTP Basic credentials from INTROSPECTION_CLIENTS, not a user's bearer token.</summary>
     public static RouteHandlerBuilder RequiresIntrospectionClient(this RouteHandlerBuilder route) =>
         route.AddOpenApiOperationTransformer((operation, context, _) =>

@@ -25,6 +25,7 @@ public static class UsersApi
             .WithSummary("Register a user; only an admin may set permissions")
             .WithDescription("Anyone may register; with a bearer token of an admin, permissions may be given too. When email verification is on, a link is mailed and login waits for it.")
             .WritesHeader(StatusCodes.Status201Created, "ETag", "The user's version in quotes, e.g. \"3\": send it back in If-Match to update.")
+            .OptionalBearer()
             .WritesHeader(StatusCodes.Status201Created, "Location", "The new user's URL, /user/{id}.")
             .AnswersProblem(StatusCodes.Status403Forbidden, "Permissions were given by a caller who is not an admin (code forbidden).")
             .AnswersProblem(StatusCodes.Status409Conflict, "The email address is already registered (code email_taken).");
