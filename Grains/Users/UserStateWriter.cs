@@ -7,7 +7,7 @@ namespace Grains.Users;
 /// first starts a write at once; changes made while it is in flight are stored together by the next write, and
 /// each caller resumes only after a write that carries its change. Every write stores a private copy, so the
 /// storage provider may serialise it on any thread while calls go on changing the working state, and
-/// <see cref="Stored"/> is always exactly what storage holds.
+/// <see cref="Stored"/> is exactly what storage confirmed.
 /// </summary>
 internal sealed class UserStateWriter(IPersistentState<UserState> store, DeepCopier<UserState> copier, Func<Task> afterWrite)
 {
@@ -19,13 +19,17 @@ internal sealed class UserStateWriter(IPersistentState<UserState> store, DeepCop
     public UserState Working { get; set; } = null!;
 
     /// <summary>The last state storage confirmed (or the one read at activation). Never changed in place.</summary>
-    public UserState Stored => store.State;
+    public UserState Stored { get; private set; } = null!;
 
     /// <summary>Runs just before each write takes its copy (the outbox drops events already published).</summary>
     public Action? BeforeWrite { get; init; }
 
     /// <summary>Starts from the stored state; called once the activation has read it.</summary>
-    public void Load() => Working = copier.Copy(store.State);
+    public void Load()
+    {
+        Stored = store.State;
+        Working = copier.Copy(store.State);
+    }
 
     /// <summary>
     /// Completes once a write that includes every change made so far is stored (and <c>afterWrite</c> ran).
@@ -55,16 +59,15 @@ internal sealed class UserStateWriter(IPersistentState<UserState> store, DeepCop
             while (_next is { } batch)
             {
                 _next = null;
-                var previous = store.State;
                 try
                 {
                     BeforeWrite?.Invoke();
                     store.State = copier.Copy(Working);
                     await store.WriteStateAsync();
+                    Stored = store.State;
                 }
                 catch (Exception e)
                 {
-                    store.State = previous;
                     _failed = e;
                     batch.SetException(e);
                     _next?.SetException(e);
