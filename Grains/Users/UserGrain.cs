@@ -42,7 +42,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _writer = new UserStateWriter(user, copier, () => changes.UserChanged(Id)) { BeforeWrite = () => _outbox.DropPublished() };
+        _writer = new UserStateWriter(user, copier, () => changes.UserChanged(Id)) { BeforeWrite = () => _outbox.DropPublished(), Failed = DeactivateOnIdle };
         _writer.Load();
         _outbox = new UserEventOutbox(this, Id, _writer, logger);
         await _outbox.OnActivate();
@@ -251,7 +251,7 @@ public sealed partial class UserGrain(
         };
     }
 
-    public async Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
+    public async Task<UserView?> CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
     {
         var recordChanged = Throttle.Completed(succeeded);
 
@@ -268,6 +268,8 @@ public sealed partial class UserGrain(
         {
             await _writer.WriteAsync();
         }
+
+        return succeeded && _writer.Stored.IsActive ? View(_writer.Stored) : null;
     }
 
     public Task<UserView?> ConfirmLogin(long credentialVersion) =>

@@ -24,6 +24,9 @@ internal sealed class UserStateWriter(IPersistentState<UserState> store, DeepCop
     /// <summary>Runs just before each write takes its copy (the outbox drops events already published).</summary>
     public Action? BeforeWrite { get; init; }
 
+    /// <summary>Runs when a write failed: the activation must go, so that the next one reads what storage holds.</summary>
+    public Action? Failed { get; init; }
+
     /// <summary>Starts from the stored state; called once the activation has read it.</summary>
     public void Load()
     {
@@ -69,6 +72,7 @@ internal sealed class UserStateWriter(IPersistentState<UserState> store, DeepCop
                 catch (Exception e)
                 {
                     _failed = e;
+                    Failed?.Invoke();
                     batch.SetException(e);
                     _next?.SetException(e);
                     _next = null;
