@@ -64,7 +64,7 @@ public sealed class UserWriteCoalescingTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task An_email_change_that_waited_for_its_address_loses_to_an_update_that_slipped_in_with_the_same_version()
+    public async Task An_email_change_sent_with_the_same_version_as_a_rename_in_flight_is_refused_and_takes_no_address()
     {
         var (user, _) = await CreateWatched();
         var address = $"moved-{Guid.NewGuid():N}@example.com";
@@ -73,14 +73,14 @@ public sealed class UserWriteCoalescingTests(GrainClusterFixture fixture)
         var rename = user.Update(new UpdateUser(Name: "renamed", ExpectedVersion: 1));
         await held.Begun.Task;
 
-        // Not an interleaving change: it waits for the rename, then finds version 2.
+        // Not an interleaving change (it must claim its address first): it waits for the rename, then finds version 2.
         var move = user.Update(new UpdateUser(Email: address, ExpectedVersion: 1));
         held.Release.SetResult();
 
         Assert.Equal(UserWriteStatus.Ok, (await rename).Status);
         Assert.Equal(UserWriteStatus.VersionMismatch, (await move).Status);
         Assert.Equal("renamed", (await user.Get())!.Name);
-        // The address it tried is free for anybody.
+        // It took no address.
         Assert.True(await index.TryReserve(Guid.NewGuid()));
     }
 
