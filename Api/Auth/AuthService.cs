@@ -179,11 +179,36 @@ public sealed class AuthService(
                 return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
 
-        var result = await hasher.VerifyAsync(ticket.PasswordHash!, password);
+        PasswordCheck result;
+        try
+        {
+            result = await hasher.VerifyAsync(ticket.PasswordHash!, password, cancellationToken);
+        }
+        catch
+        {
+            // Not checked (the hash queue was full, or the client left): a place held until the check's timeout
+            // would keep the owner's next logins waiting, and then count against the account.
+            await user.AbandonPasswordCheck();
+            throw;
+        }
+
         var succeeded = result is not PasswordCheck.Failed;
-        var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await hasher.HashAsync(password) : null;
+        var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await Rehash(password) : null;
         var view = await user.CompletePasswordCheck(succeeded, rehashed, ticket.PasswordHash);
         return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials, CredentialVersion: ticket.CredentialVersion, User: view);
+    }
+
+    // An outdated hash is replaced at a later login when the queue has no room for the extra hash now.
+    private async Task<string?> Rehash(string password)
+    {
+        try
+        {
+            return await hasher.HashAsync(password);
+        }
+        catch (HashQueueFullException)
+        {
+            return null;
+        }
     }
 
     public async Task<TokenResponse?> Refresh(string refreshToken)

@@ -28,6 +28,12 @@ public interface IUserGrain : IGrainWithGuidKey
     Task<UserView?> CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null);
 
     /// <summary>
+    /// Gives back a granted check whose password was never checked (the front end's hash queue refused it):
+    /// nothing is counted, and the account's place is free at once instead of after the check's timeout.
+    /// </summary>
+    Task AbandonPasswordCheck();
+
+    /// <summary>
     /// The user, when the credentials a login was checked against (<paramref name="credentialVersion"/>, from
     /// its ticket) are still current; null after a password or email change or a deactivation. A login asks
     /// this after its session is listed, so a change either fails the login here or revokes the session.

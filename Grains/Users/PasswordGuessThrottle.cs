@@ -76,6 +76,9 @@ public sealed class PasswordGuessThrottle(TimeProvider time, Func<GuessRecord> s
         return true;
     }
 
+    /// <summary>A granted check that never ran: its place is free again and nothing is counted.</summary>
+    public void Abandoned() => _inFlight.TryDequeue(out _);
+
     /// <summary>A guess that fails by definition (an unknown address): counted at once, or the wait when one is due.</summary>
     public TimeSpan? CountCertainFailure()
     {

@@ -228,7 +228,7 @@ public sealed partial class UserGrain(
             _ => false,
         };
 
-        public Task<UserView?> Get() => Task.FromResult(_writer.Stored.IsActive ? View(_writer.Stored) : null);
+    public Task<UserView?> Get() => Task.FromResult(_writer.Stored.IsActive ? View(_writer.Stored) : null);
 
     public async Task<LoginTicket> BeginPasswordCheck()
     {
@@ -270,6 +270,12 @@ public sealed partial class UserGrain(
         }
 
         return succeeded && _writer.Stored.IsActive ? View(_writer.Stored) : null;
+    }
+
+    public Task AbandonPasswordCheck()
+    {
+        Throttle.Abandoned();
+        return Task.CompletedTask;
     }
 
     public Task<UserView?> ConfirmLogin(long credentialVersion) =>

@@ -15,10 +15,12 @@ public sealed class CredentialRaceTests(FrontEndsFixture api)
     {
         var answered = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Race()));
 
-        // Which logins finish before the change depends on the machine's load; every one that got tokens must be dead.
+        // Which logins finish before the change depends on the machine's load, and on a loaded machine the hash
+        // queue refuses some (503); every one that got tokens must be dead.
         var logins = answered.SelectMany(a => a).ToList();
         Assert.NotEmpty(logins);
-        Assert.All(logins, l => Assert.Contains(l.Status, new[] { HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        Assert.All(logins, l => Assert.Contains(
+            l.Status, new[] { HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable }));
         foreach (var (_, access, refresh) in logins.Where(l => l.Status == HttpStatusCode.OK))
         {
             await (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: access)).AssertProblem(HttpStatusCode.Unauthorized);
