@@ -22,7 +22,7 @@ public static class AuthApi
             .WithSummary("Exchange email and password for an access token and a refresh token")
             .WithDescription("Answers a token pair, or, when the user has a second factor on, an MFA challenge whose ticket goes to POST /auth/login/mfa. " +
                 "A wrong email and a wrong password get the same 401 in the same time; failed attempts are limited per account and per client.")
-            .OkOneOf(nameof(TokenResponse), nameof(MfaChallengeResponse))
+            .OkAnyOf(nameof(TokenResponse), nameof(MfaChallengeResponse))
             .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: tokens are never cached.")
             .AnswersProblem(StatusCodes.Status401Unauthorized, "Wrong email or password (code invalid_credentials).")
             .AnswersProblem(StatusCodes.Status403Forbidden, "The email address is not verified yet (code email_not_verified), when verification is required.")

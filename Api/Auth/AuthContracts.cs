@@ -8,8 +8,9 @@ public sealed record LoginRequest(string? Email, string? Password);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RefreshRequest(string? RefreshToken);
 
+/// <param name="TokenTypeHint">RFC 7009 §2.1 and RFC 7662 §2.1 let a client send it; the token is looked up whatever it says.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record IntrospectRequest(string? Token);
+public sealed record IntrospectRequest(string? Token, [property: JsonPropertyName("token_type_hint")] string? TokenTypeHint = null);
 
 /// <summary>RFC 7662 §2.2: only <c>active</c> is present when the token is not active.</summary>
 public sealed record IntrospectionResponse(

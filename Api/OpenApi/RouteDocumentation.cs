@@ -64,14 +64,19 @@ public static class RouteDocumentation
             return Task.CompletedTask;
         });
 
-    /// <summary>A 200 whose body is one of several schemas (a login answers tokens, or an MFA challenge).</summary>
-    public static RouteHandlerBuilder OkOneOf(this RouteHandlerBuilder route, params string[] schemas) =>
+    /// <summary>
+    /// A 200 whose body is one of several schemas (a login answers tokens, or an MFA challenge). anyOf, not
+    /// oneOf: the bodies share no property a discriminator could name, and without one a generated client
+    /// (Kiota) fills no member of a oneOf, while it reads each member of an anyOf from the body. The required
+    /// fields keep any body from fitting both.
+    /// </summary>
+    public static RouteHandlerBuilder OkAnyOf(this RouteHandlerBuilder route, params string[] schemas) =>
         route.AddOpenApiOperationTransformer((operation, context, _) =>
         {
             if (operation.Responses?.GetValueOrDefault(Key(StatusCodes.Status200OK)) is OpenApiResponse { Content: { } content }
                 && content.TryGetValue("application/json", out var json))
             {
-                json.Schema = new OpenApiSchema { OneOf = [.. schemas.Select(s => (IOpenApiSchema)new OpenApiSchemaReference(s, context.Document))] };
+                json.Schema = new OpenApiSchema { AnyOf = [.. schemas.Select(s => (IOpenApiSchema)new OpenApiSchemaReference(s, context.Document))] };
             }
 
             return Task.CompletedTask;
