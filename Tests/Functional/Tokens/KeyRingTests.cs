@@ -143,7 +143,7 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
     }
 
     [Fact]
-    public async Task A_remembered_verdict_passes_no_other_signature_and_ends_at_the_tokens_expiry()
+    public async Task A_remembered_verdict_passes_no_other_signature_ends_at_the_tokens_expiry_and_leaves_logout_immediate()
     {
         await StartOfAKeysLife();
         var user = await cluster.SignUp(cluster.AuthA);
@@ -157,6 +157,17 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
         Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, badSignature));
         Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, badSignature));
         Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: badSignature)).StatusCode);
+        await AcceptedEverywhere(user.AccessToken);
+
+        // A remembered verdict is about the signature only: a logout still ends the session everywhere at once.
+        var second = await (await cluster.AuthB.Login(user.Email, user.Password)).Json();
+        var secondToken = second.GetProperty("accessToken").GetString()!;
+        await AcceptedEverywhere(secondToken);
+        await AcceptedEverywhere(secondToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await cluster.AuthB.Send(HttpMethod.Post, "/auth/logout", token: secondToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, secondToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, secondToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: secondToken)).StatusCode);
         await AcceptedEverywhere(user.AccessToken);
 
         // Past its expiry and the 30 s of clock skew validation allows: refused although the session is live.
