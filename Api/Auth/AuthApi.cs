@@ -117,9 +117,9 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Me(ClaimsPrincipal user, AuthService auth)
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Me(HttpContext http, AuthService auth)
     {
-        var me = await auth.Me(Caller.From(user));
+        var me = await auth.Me(Caller.Of(http));
         return me is null ? ApiProblems.Unauthenticated() : TypedResults.Ok(UserResponse.From(me));
     }
 

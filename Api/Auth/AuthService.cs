@@ -25,6 +25,9 @@ public sealed class AuthService(
     private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan BusyWaitLimit = TimeSpan.FromSeconds(10);
 
+    // Made once: /auth/me runs on every request, and a closure per call is garbage per call.
+    private readonly Func<Guid, Task<UserView?>> _askUserGrain = userId => grains.GetGrain<IUserGrain>(userId).Get();
+
     public async Task<LoginOutcome> Login(string email, string password, string? userAgent, string? ipAddress, CancellationToken cancellationToken = default)
     {
         var started = time.GetTimestamp();
@@ -330,7 +333,7 @@ public sealed class AuthService(
         }
     }
 
-    public Task<UserView?> Me(Caller caller) => cache.User(caller.UserId, () => grains.GetGrain<IUserGrain>(caller.UserId).Get());
+    public ValueTask<UserView?> Me(Caller caller) => cache.User(caller.UserId, _askUserGrain);
 
     private async Task<TokenResponse> Tokens(UserView user, Guid sessionId, string refreshToken) => new(
         await accessTokens.Issue(user, sessionId),

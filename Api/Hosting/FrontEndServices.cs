@@ -63,6 +63,8 @@ public static class FrontEndServices
         services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
+        services.AddSingleton<LiveSessionCheck>();
+        services.AddSingleton<TokenVerdicts>();
         if (deployment.RedisConnection is { } redis)
         {
             // Without a cluster channel (embedded mode) the cache is never trusted: every request asks the grains.
@@ -97,16 +99,17 @@ public static class FrontEndServices
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<AccessTokens>((o, tokens) =>
+            .Configure<AccessTokens, ITokenKeys, TokenVerdicts, LiveSessionCheck>((o, tokens, keys, verdicts, liveSession) =>
             {
                 o.MapInboundClaims = false;
                 o.TokenValidationParameters = tokens.ValidationParameters;
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(verdicts);
                 o.Events = new JwtBearerEvents
                 {
                     // Keys first: a ring that is due is fetched before the token is checked against it.
-                    OnMessageReceived = context => context.HttpContext.RequestServices.GetRequiredService<ITokenKeys>()
-                        .EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
-                    OnTokenValidated = LiveSessionCheck.OnTokenValidated,
+                    OnMessageReceived = context => keys.EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
+                    OnTokenValidated = liveSession.OnTokenValidated,
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();

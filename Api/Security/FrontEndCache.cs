@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Grains.Interfaces;
 using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
-using StackExchange.Redis;
 
 namespace Api.Security;
 
@@ -13,14 +12,16 @@ namespace Api.Security;
 /// logout or a permission change still applies to the very next request on every front end. Copies are
 /// used only while the subscription is connected (a dropped subscription could miss an announcement:
 /// everything is forgotten and requests go to the grains until it is back), and live at most
-/// <see cref="MaxAge"/>, which also keeps the session grain's idle clock fed.
+/// <see cref="MaxAge"/>: that bounds how stale a copy can be should Redis lose an announcement without the
+/// connection failing (pub/sub delivers at most once), and keeps the session grain's idle clock fed.
+/// Each copy lives a random age between half of and the whole <see cref="MaxAge"/>, so copies made together
+/// do not all expire together, and concurrent misses of one key share one call to the cluster.
 /// </summary>
 public sealed class FrontEndCache
 {
     private readonly ConcurrentDictionary<Guid, Entry<SessionCheck>> _sessions = new();
     private readonly ConcurrentDictionary<Guid, Entry<UserView?>> _users = new();
     private readonly TimeProvider _time;
-    private long _generation;
     private volatile bool _trusted;
 
     public FrontEndCache(TimeProvider time, TimeSpan maxAge)
@@ -34,11 +35,15 @@ public sealed class FrontEndCache
     /// <summary>Whether copies may be used: only while the change subscription is connected.</summary>
     public bool Trusted => _trusted;
 
-    public Task<SessionCheck> Session(Guid sessionId, Func<Task<SessionCheck>> fetch) =>
-        GetOrFetch(_sessions, sessionId, fetch, check => check.Active ? check.ValidUntil : null);
+    /// <summary>
+    /// The session's check, from a copy or from <paramref name="fetch"/>; <paramref name="fetch"/> gets the key,
+    /// so callers can pass one delegate made once instead of a closure per request.
+    /// </summary>
+    public ValueTask<SessionCheck> Session(Guid sessionId, Func<Guid, Task<SessionCheck>> fetch) =>
+        GetOrFetch(_sessions, sessionId, fetch, static check => check.Active ? check.ValidUntil : null);
 
-    public Task<UserView?> User(Guid userId, Func<Task<UserView?>> fetch) =>
-        GetOrFetch(_users, userId, fetch, view => view is not null ? DateTimeOffset.MaxValue : null);
+    public ValueTask<UserView?> User(Guid userId, Func<Guid, Task<UserView?>> fetch) =>
+        GetOrFetch(_users, userId, fetch, static view => view is not null ? DateTimeOffset.MaxValue : null);
 
     /// <summary>Applies one announcement from the channel.</summary>
     public void Apply(string? message)
@@ -48,8 +53,7 @@ public sealed class FrontEndCache
             return;
         }
 
-        // The generation moves first: a fetch that began before this announcement can no longer store its answer.
-        Interlocked.Increment(ref _generation);
+        // Removing a fetch still in flight is enough: its answer is stored only in place of its own entry.
         if (kind == 's')
         {
             _sessions.TryRemove(id, out _);
@@ -76,43 +80,93 @@ public sealed class FrontEndCache
 
     private void Forget()
     {
-        Interlocked.Increment(ref _generation);
         _sessions.Clear();
         _users.Clear();
     }
 
-    private async Task<T> GetOrFetch<T>(
-        ConcurrentDictionary<Guid, Entry<T>> entries, Guid key, Func<Task<T>> fetch, Func<T, DateTimeOffset?> cacheableUntil)
+    private ValueTask<T> GetOrFetch<T>(
+        ConcurrentDictionary<Guid, Entry<T>> entries, Guid key, Func<Guid, Task<T>> fetch, Func<T, DateTimeOffset?> cacheableUntil)
     {
         if (!_trusted)
         {
-            return await fetch();
+            return new ValueTask<T>(fetch(key));
         }
 
-        var now = _time.GetUtcNow();
-        if (entries.TryGetValue(key, out var cached) && now < cached.Until)
+        if (entries.TryGetValue(key, out var cached))
         {
-            return cached.Value;
-        }
-
-        var generation = Interlocked.Read(ref _generation);
-        var value = await fetch();
-        // Only positive answers are kept: a revoked session or a deleted user is asked again, which is rare.
-        if (cacheableUntil(value) is { } until && _trusted)
-        {
-            var entry = new Entry<T>(value, Min(until, now + MaxAge));
-            entries[key] = entry;
-            // An announcement that arrived while fetching may have missed this entry: then it must not stay.
-            if (Interlocked.Read(ref _generation) != generation)
+            if (cached.Flight is { } shared)
             {
-                entries.TryRemove(new KeyValuePair<Guid, Entry<T>>(key, entry));
+                return new ValueTask<T>(shared);
+            }
+
+            if (_time.GetUtcNow() < cached.Until)
+            {
+                return new ValueTask<T>(cached.Value);
             }
         }
 
-        return value;
+        return new ValueTask<T>(Fetch(entries, key, cached, fetch, cacheableUntil));
     }
+
+    private async Task<T> Fetch<T>(
+        ConcurrentDictionary<Guid, Entry<T>> entries, Guid key, Entry<T>? expired, Func<Guid, Task<T>> fetch, Func<T, DateTimeOffset?> cacheableUntil)
+    {
+        var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = new Entry<T>(flight.Task);
+        var claimed = expired is null ? entries.TryAdd(key, pending) : entries.TryUpdate(key, pending, expired);
+        if (!claimed)
+        {
+            // Another request got there first: join its flight, or read the copy it just stored.
+            return await GetOrFetch(entries, key, fetch, cacheableUntil);
+        }
+
+        var now = _time.GetUtcNow();
+        try
+        {
+            var value = await fetch(key);
+            // Only positive answers are kept: a revoked session or a deleted user is asked again, which is rare.
+            // An announcement or a lost subscription while fetching removed the pending entry: then nothing is stored.
+            if (cacheableUntil(value) is { } until && _trusted)
+            {
+                entries.TryUpdate(key, new Entry<T>(value, Min(until, now + Age())), pending);
+            }
+            else
+            {
+                entries.TryRemove(new KeyValuePair<Guid, Entry<T>>(key, pending));
+            }
+
+            flight.SetResult(value);
+            return value;
+        }
+        catch (Exception e)
+        {
+            entries.TryRemove(new KeyValuePair<Guid, Entry<T>>(key, pending));
+            flight.SetException(e);
+            throw;
+        }
+    }
+
+    private TimeSpan Age() => MaxAge * (0.5 + Random.Shared.NextDouble() / 2);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private sealed record Entry<T>(T Value, DateTimeOffset Until);
+    /// <summary>A stored copy, or (with <see cref="Flight"/>) a fetch in progress that later misses join.</summary>
+    private sealed class Entry<T>
+    {
+        public Entry(T value, DateTimeOffset until)
+        {
+            Value = value;
+            Until = until;
+        }
+
+        public Entry(Task<T> flight)
+        {
+            Flight = flight;
+            Value = default!;
+        }
+
+        public T Value { get; }
+        public DateTimeOffset Until { get; }
+        public Task<T>? Flight { get; }
+    }
 }

@@ -1,5 +1,6 @@
 using Grains.Interfaces.Sessions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Api.Security;
 
@@ -8,24 +9,34 @@ namespace Api.Security;
 /// the cluster: this is what makes logout and revocation immediate on every front end. The check is
 /// one call to an in-memory session grain, with no storage round trip, or none at all while the
 /// front end holds a copy of the answer that no announcement has invalidated (<see cref="FrontEndCache"/>).
+/// It runs on every authenticated request, so it holds its services instead of resolving them per request.
 /// </summary>
-public static class LiveSessionCheck
+public sealed class LiveSessionCheck
 {
-    public static async Task OnTokenValidated(TokenValidatedContext context)
+    private readonly FrontEndCache _cache;
+    private readonly Func<Guid, Task<SessionCheck>> _askGrain;
+
+    public LiveSessionCheck(FrontEndCache cache, IGrainFactory grains)
     {
-        if (context.Principal is null || !Caller.TryFrom(context.Principal, out var caller))
+        _cache = cache;
+        _askGrain = sessionId => grains.GetGrain<ISessionGrain>(sessionId).Check();
+    }
+
+    public async Task OnTokenValidated(TokenValidatedContext context)
+    {
+        if (context.SecurityToken is not JsonWebToken token || !Caller.TryFrom(token, out var caller))
         {
             context.Fail("The token does not name a user and a session.");
             return;
         }
 
-        var services = context.HttpContext.RequestServices;
-        var grains = services.GetRequiredService<IGrainFactory>();
-        var check = await services.GetRequiredService<FrontEndCache>()
-            .Session(caller.SessionId, () => grains.GetGrain<ISessionGrain>(caller.SessionId).Check());
+        var check = await _cache.Session(caller.SessionId, _askGrain);
         if (!check.Active || check.UserId != caller.UserId)
         {
             context.Fail("The session is no longer active.");
+            return;
         }
+
+        Caller.Attach(context.HttpContext, caller);
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Metadata;
 using Grains.Interfaces.Sessions;
 
 namespace Tests.Grains;
@@ -33,6 +35,16 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
         Assert.Equal(new SessionCheck(true, userId, GrainClusterFixture.Time.GetUtcNow() + IdleTimeout), check);
         Assert.Equal(("xunit", "127.0.0.1"), (info!.UserAgent, info.IpAddress));
         Assert.Equal([sessionId], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
+    }
+
+    [Fact]
+    public void A_users_session_list_leaves_memory_after_minutes_not_the_default_collection_age()
+    {
+        var list = _grains.GetGrain<IUserSessionsGrain>(Guid.NewGuid()).GetGrainId().Type;
+        var properties = fixture.Cluster.Client.ServiceProvider.GetRequiredService<GrainPropertiesResolver>().GetGrainProperties(list);
+
+        Assert.True(properties.Properties.TryGetValue(WellKnownGrainTypeProperties.IdleDeactivationPeriod, out var period));
+        Assert.Equal(TimeSpan.FromMinutes(2), TimeSpan.Parse(period));
     }
 
     [Fact]

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Tests.Security;
 
-/// <summary>The front end's copy of session checks: used only while trusted, dropped on announcement, never stale past its age.</summary>
+/// <summary>
+/// The front end's copy of session checks: used only while trusted, dropped on announcement, never stale past its age,
+/// spread over expiry times, and fetched once for all concurrent misses of one session.
+/// </summary>
 public sealed class FrontEndCacheTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
@@ -24,7 +27,7 @@ public sealed class FrontEndCacheTests
         return cache;
     }
 
-    private Task<SessionCheck> Live()
+    private Task<SessionCheck> Live(Guid sessionId)
     {
         _fetches++;
         return Task.FromResult(new SessionCheck(true, _user, _time.GetUtcNow().AddHours(1)));
@@ -50,7 +53,7 @@ public sealed class FrontEndCacheTests
         Assert.Equal(1, _fetches);
 
         cache.Apply(ChangeMessage.SessionEnded(_session));
-        var after = await cache.Session(_session, () => Task.FromResult(SessionCheck.Inactive));
+        var after = await cache.Session(_session, _ => Task.FromResult(SessionCheck.Inactive));
 
         Assert.False(after.Active);
     }
@@ -59,9 +62,9 @@ public sealed class FrontEndCacheTests
     public async Task An_announcement_that_arrives_during_the_fetch_keeps_the_answer_out_of_the_cache()
     {
         var cache = Cache();
-        await cache.Session(_session, async () =>
+        await cache.Session(_session, async id =>
         {
-            var answer = await Live();
+            var answer = await Live(id);
             cache.Apply(ChangeMessage.SessionEnded(_session)); // the session ends while the answer travels back
             return answer;
         });
@@ -81,8 +84,8 @@ public sealed class FrontEndCacheTests
         Assert.Equal(2, _fetches);
 
         var ended = Guid.NewGuid();
-        await cache.Session(ended, () => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
-        await cache.Session(ended, () => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
+        await cache.Session(ended, _ => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
+        await cache.Session(ended, _ => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
         Assert.Equal(4, _fetches);
     }
 
@@ -91,10 +94,10 @@ public sealed class FrontEndCacheTests
     {
         var cache = Cache();
         var soon = new SessionCheck(true, _user, _time.GetUtcNow().AddSeconds(2));
-        await cache.Session(_session, () => { _fetches++; return Task.FromResult(soon); });
+        await cache.Session(_session, _ => { _fetches++; return Task.FromResult(soon); });
         _time.Advance(TimeSpan.FromSeconds(3));
 
-        await cache.Session(_session, () => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
+        await cache.Session(_session, _ => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
 
         Assert.Equal(2, _fetches);
     }
@@ -127,5 +130,99 @@ public sealed class FrontEndCacheTests
         await cache.Session(_session, Live);
 
         Assert.Equal(1, _fetches);
+    }
+
+    [Fact]
+    public async Task Concurrent_misses_of_one_session_share_one_call_to_the_grain()
+    {
+        var cache = Cache();
+        var answer = new TaskCompletionSource<SessionCheck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<SessionCheck> Slow(Guid _)
+        {
+            Interlocked.Increment(ref _fetches);
+            return answer.Task;
+        }
+
+        // All start while the first call is still out, as a stampede at expiry would.
+        var checks = Enumerable.Range(0, 32).Select(_ => cache.Session(_session, Slow).AsTask()).ToList();
+        answer.SetResult(new SessionCheck(true, _user, _time.GetUtcNow().AddHours(1)));
+        var answers = await Task.WhenAll(checks);
+
+        Assert.Equal(1, _fetches);
+        Assert.All(answers, check => Assert.True(check.Active));
+        Assert.All(answers, check => Assert.Equal(_user, check.UserId));
+    }
+
+    [Fact]
+    public async Task A_failed_shared_call_fails_every_waiter_and_the_next_request_asks_again()
+    {
+        var cache = Cache();
+        var answer = new TaskCompletionSource<SessionCheck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<SessionCheck> Slow(Guid _)
+        {
+            Interlocked.Increment(ref _fetches);
+            return answer.Task;
+        }
+
+        var checks = Enumerable.Range(0, 4).Select(_ => cache.Session(_session, Slow).AsTask()).ToList();
+        answer.SetException(new TimeoutException("silo unreachable"));
+
+        foreach (var check in checks)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => check);
+        }
+
+        Assert.True((await cache.Session(_session, Live)).Active);
+        Assert.Equal(2, _fetches);
+    }
+
+    [Fact]
+    public async Task An_announcement_during_a_shared_call_sends_later_requests_to_the_grain_again()
+    {
+        var cache = Cache();
+        var first = new TaskCompletionSource<SessionCheck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = cache.Session(_session, _ => { _fetches++; return first.Task; }).AsTask();
+
+        cache.Apply(ChangeMessage.SessionEnded(_session));
+        var after = await cache.Session(_session, _ => { _fetches++; return Task.FromResult(SessionCheck.Inactive); });
+        first.SetResult(new SessionCheck(true, _user, _time.GetUtcNow().AddHours(1)));
+        await before;
+
+        Assert.False(after.Active);
+        Assert.False((await cache.Session(_session, _ => { _fetches++; return Task.FromResult(SessionCheck.Inactive); })).Active);
+        Assert.Equal(3, _fetches);
+    }
+
+    [Fact]
+    public async Task Copies_made_together_expire_at_different_times_between_half_and_all_of_their_age()
+    {
+        var cache = Cache();
+        var sessions = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var session in sessions)
+        {
+            await cache.Session(session, Live);
+        }
+
+        async Task<int> Expired()
+        {
+            var before = _fetches;
+            foreach (var session in sessions)
+            {
+                await cache.Session(session, Live);
+            }
+
+            return _fetches - before;
+        }
+
+        _time.Advance(cache.MaxAge / 2 - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, await Expired());
+
+        // Refetched copies start a new age; what matters is that the first ones did not all go at once.
+        _time.Advance(cache.MaxAge / 4);
+        var firstWave = await Expired();
+        Assert.InRange(firstWave, 1, sessions.Count - 1);
+
+        _time.Advance(cache.MaxAge / 4 + TimeSpan.FromMilliseconds(2));
+        Assert.Equal(sessions.Count - firstWave, await Expired());
     }
 }

@@ -143,6 +143,41 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_remembered_verdict_passes_no_other_signature_ends_at_the_tokens_expiry_and_leaves_logout_immediate()
+    {
+        await StartOfAKeysLife();
+        var user = await cluster.SignUp(cluster.AuthA);
+        // Validated once on every front end: from here on each holds its verdict on these exact bytes.
+        await AcceptedEverywhere(user.AccessToken);
+        await AcceptedEverywhere(user.AccessToken);
+
+        // The same header and claims, the signature's first byte changed: every byte of it must still count.
+        var parts = user.AccessToken.Split('.');
+        var badSignature = $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}";
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, badSignature));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, badSignature));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: badSignature)).StatusCode);
+        await AcceptedEverywhere(user.AccessToken);
+
+        // A remembered verdict is about the signature only: a logout still ends the session everywhere at once.
+        var second = await (await cluster.AuthB.Login(user.Email, user.Password)).Json();
+        var secondToken = second.GetProperty("accessToken").GetString()!;
+        await AcceptedEverywhere(secondToken);
+        await AcceptedEverywhere(secondToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await cluster.AuthB.Send(HttpMethod.Post, "/auth/logout", token: secondToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, secondToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, secondToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: secondToken)).StatusCode);
+        await AcceptedEverywhere(user.AccessToken);
+
+        // Past its expiry and the 30 s of clock skew validation allows: refused although the session is live.
+        cluster.Clock.Advance(KeyRingCluster.TokenLifetime + TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, user.AccessToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, user.AccessToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_retired_key_is_refused_once_its_last_token_has_expired_even_for_fresh_claims()
     {
         var retired = await StartOfAKeysLife();

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Api.Tokens;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Api.Security;
+
+/// <summary>
+/// The token handler JwtBearer uses: it remembers a token that passed full validation, keyed on its exact text,
+/// so the same token on the next request skips the signature check (an ECDSA or RSA verification costs far more
+/// than the rest of a request). A token that differs in any byte, a forged signature included, is validated in
+/// full. A remembered verdict ends at the token's expiry on the token clock and as soon as its signing key is no
+/// longer accepted; the live-session check still runs on every request, so revocation stays immediate.
+/// One instance serves one JwtBearer scheme, whose validation parameters never change.
+/// </summary>
+public sealed class TokenVerdicts : JsonWebTokenHandler
+{
+    /// <summary>
+    /// At most this many verdicts (about 3 KB each with the parsed token): when full, all are forgotten at once and
+    /// revalidated on use, which bounds memory under a flood of distinct valid tokens at the cost of one check each.
+    /// </summary>
+    public const int Capacity = 10_000;
+
+    private readonly ConcurrentDictionary<string, Verdict> _verdicts = new(StringComparer.Ordinal);
+    private readonly ITokenKeys _keys;
+    private readonly TimeProvider _time;
+    private int _count;
+
+    public TokenVerdicts(ITokenKeys keys, [FromKeyedServices(TokenClock.ServiceKey)] TimeProvider time)
+    {
+        _keys = keys;
+        _time = time;
+        MapInboundClaims = false;
+    }
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        if (_verdicts.TryGetValue(token, out var known))
+        {
+            if (StillStands(known))
+            {
+                return new TokenValidationResult
+                {
+                    IsValid = true,
+                    SecurityToken = known.Token,
+                    Issuer = known.Token.Issuer,
+                    ClaimsIdentity = CreateClaimsIdentity(known.Token, validationParameters),
+                };
+            }
+
+            Forget(token, known);
+        }
+
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result is { IsValid: true, SecurityToken: JsonWebToken { SigningKey.KeyId: { } keyId } verified })
+        {
+            Remember(token, new Verdict(verified, keyId));
+        }
+
+        return result;
+    }
+
+    private bool StillStands(Verdict verdict)
+    {
+        if (_time.GetUtcNow().UtcDateTime >= verdict.Token.ValidTo)
+        {
+            return false;
+        }
+
+        foreach (var key in _keys.ValidationKeys(verdict.Token.Kid))
+        {
+            if (key.KeyId == verdict.KeyId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Remember(string token, Verdict verdict)
+    {
+        // The parsed claims are built lazily: build them here, once, before other threads share the token.
+        _ = verdict.Token.Claims.Count();
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            _verdicts.Clear();
+            Interlocked.Exchange(ref _count, 0);
+            return;
+        }
+
+        if (!_verdicts.TryAdd(token, verdict))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private void Forget(string token, Verdict verdict)
+    {
+        if (_verdicts.TryRemove(new KeyValuePair<string, Verdict>(token, verdict)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private sealed record Verdict(JsonWebToken Token, string KeyId);
+}
