@@ -105,6 +105,26 @@ public sealed record DeploymentSettings
         return options.ToString(includePassword: true);
     }
 
+    // libpq's names (what operators know from psql and PGSSLMODE), mapped to Npgsql's SslMode values. Unset keeps
+    // Npgsql's default, prefer: TLS when the server offers it, which a man in the middle can simply refuse.
+    private static readonly Dictionary<string, string> PostgresSslModes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["disable"] = "Disable",
+        ["allow"] = "Allow",
+        ["prefer"] = "Prefer",
+        ["require"] = "Require",
+        ["verify-ca"] = "VerifyCA",
+        ["verify-full"] = "VerifyFull",
+    };
+
+    private static string? PostgresSslMode(IConfiguration config) => Optional(config, "POSTGRES_SSLMODE") switch
+    {
+        null => null,
+        var raw when PostgresSslModes.TryGetValue(raw, out var mode) => mode,
+        var raw => throw new ConfigurationException(
+            $"POSTGRES_SSLMODE must be one of {string.Join(", ", PostgresSslModes.Keys)}, not '{raw}'."),
+    };
+
     private static string PostgresConnectionString(IConfiguration config, string host)
     {
         // Npgsql's keywords, quoted by the generic builder: the front ends carry no PostgreSQL driver.
@@ -118,6 +138,18 @@ public sealed record DeploymentSettings
         if (Optional(config, "POSTGRES_PASSWORD") is { } password)
         {
             builder["Password"] = password;
+        }
+
+        if (PostgresSslMode(config) is { } sslMode)
+        {
+            builder["SSL Mode"] = sslMode;
+        }
+
+        if (Optional(config, "POSTGRES_SSLROOTCERT") is { } rootCertificate)
+        {
+            builder["Root Certificate"] = File.Exists(rootCertificate)
+                ? rootCertificate
+                : throw new ConfigurationException($"POSTGRES_SSLROOTCERT names '{rootCertificate}', which is not a readable file.");
         }
 
         return builder.ConnectionString;
