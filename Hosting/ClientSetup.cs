@@ -32,6 +32,6 @@ public static class ClientSetup
             client.UseLocalhostClustering(settings.GatewayPort);
         }
 
-        return client;
+        return client.UseClusterTls(settings.ClusterTls);
     }
 }

@@ -54,6 +54,9 @@ public sealed record DeploymentSettings
     /// <summary>Who may open the dashboard in a cluster; null there means it is not served.</summary>
     public (string Username, string Password)? DashboardCredentials { get; init; }
 
+    /// <summary>Mutual TLS between silos and from front ends to gateways; null means plain TCP (development, tests).</summary>
+    public ClusterTls? ClusterTls { get; init; }
+
     public bool PersistsNothing => RedisConnection is null && PostgresConnection is null;
 
     public static DeploymentSettings From(IConfiguration config)
@@ -70,6 +73,7 @@ public sealed record DeploymentSettings
             AdvertisedIp = Address(config, "ADVERTISED_IP"),
             RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
+            ClusterTls = ClusterTls.From(config),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
             KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
