@@ -81,7 +81,7 @@ public sealed class PendingRevocationReminderTests : IAsyncLifetime
 
     private async Task<ReminderEntry?> Reminder(IUserGrain user)
     {
-        var table = ((InProcessSiloHandle)_cluster.Primary).SiloHost.Services.GetRequiredService<IReminderTable>();
+        var table = ((InProcessSiloHandle)_cluster.Primary!).SiloHost.Services.GetRequiredService<IReminderTable>();
         return await table.ReadRow(user.GetGrainId(), OutboxReminder);
     }
 
