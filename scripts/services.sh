@@ -69,7 +69,12 @@ start_redis() {
   echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
 }
 
-stop_redis() { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null || true; }
+# Returns once the server is gone, so a caller that stopped it can rely on Redis being down.
+stop_redis() {
+  local pid
+  [ -f "$1/redis.pid" ] && pid=$(cat "$1/redis.pid") && kill "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
 
 # Restarts keep the data (an outage, not a new server): used by the outage test.
 restart_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -m fast -w restart >/dev/null; }
