@@ -54,6 +54,12 @@ public sealed record DeploymentSettings
     /// <summary>Who may open the dashboard in a cluster; null there means it is not served.</summary>
     public (string Username, string Password)? DashboardCredentials { get; init; }
 
+    /// <summary>
+    /// The longest a front end waits for one grain call (GRAIN_CALL_TIMEOUT) before answering 503 with Retry-After. A
+    /// call already sent to a silo that then died is answered by nothing else: Orleans fails it only when this runs out.
+    /// </summary>
+    public TimeSpan GrainCallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Mutual TLS between silos and from front ends to gateways; null means plain TCP (development, tests).</summary>
     public ClusterTls? ClusterTls { get; init; }
 
@@ -74,6 +80,7 @@ public sealed record DeploymentSettings
             RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
             ClusterTls = ClusterTls.From(config),
+            GrainCallTimeout = Duration(config, "GRAIN_CALL_TIMEOUT", Defaults.GrainCallTimeout),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
             KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
