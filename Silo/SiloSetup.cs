@@ -115,6 +115,7 @@ public static class SiloSetup
 
         silo.AddMemoryGrainStorage(UserEventStream.PubSubStore);
 
+        silo.UseClusterTls(settings.ClusterTls);
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
         silo.AddDashboard();
@@ -125,5 +126,6 @@ public static class SiloSetup
         $"cluster {settings.ClusterId}/{settings.ServiceId}; clustering: {(settings.RedisConnection is null ? "localhost" : "Redis")}; " +
         $"users: {(settings.PostgresConnection is null ? "in memory" : "PostgreSQL")}; " +
         $"sessions: {(settings.RedisConnection is null ? "in memory" : "Redis")}; " +
-        $"user events: {(settings.KafkaBrokers is null ? "in-memory streams" : $"Kafka topic {settings.KafkaTopic}")}";
+        $"user events: {(settings.KafkaBrokers is null ? "in-memory streams" : $"Kafka topic {settings.KafkaTopic}")}; " +
+        $"cluster connections: {(settings.ClusterTls is null ? "plain TCP" : "mutual TLS")}";
 }

@@ -23,7 +23,12 @@ cluster_env() {
   echo "REDIS_HOST=127.0.0.1"
   echo "REDIS_PORT=$redis_port"
   echo "REDIS_PASSWORD=$(secret redis.password)"
+  echo "REDIS_USERNAME=${REDIS_USERNAME:-}"
   echo "KAFKA_BROKER=$(cat "$state/kafka.bootstrap" 2>/dev/null || echo "(mock brokers started by up)")"
+  # Optional mutual TLS between the processes (PEM file paths); empty, as here by default, means plain TCP.
+  echo "ORLEANS_TLS_CERT=${ORLEANS_TLS_CERT:-}"
+  echo "ORLEANS_TLS_KEY=${ORLEANS_TLS_KEY:-}"
+  echo "ORLEANS_TLS_CA=${ORLEANS_TLS_CA:-}"
 }
 
 # Without SMTP_HOST the front ends write mails to their logs (see the README, Configuration).
@@ -41,6 +46,8 @@ postgres_env() {
   echo "POSTGRES_USER=postgres"
   echo "POSTGRES_PASSWORD=$(secret postgres.password)"
   echo "POSTGRES_DB=postgres"
+  echo "POSTGRES_SSLMODE=${POSTGRES_SSLMODE:-}"
+  echo "POSTGRES_SSLROOTCERT=${POSTGRES_SSLROOTCERT:-}"
 }
 
 # service_env SERVICE [INDEX]

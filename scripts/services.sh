@@ -32,16 +32,25 @@ free_port() {
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-# start_postgres DIR PORT PASSWORD: a fresh cluster in DIR/pg, user postgres, listening on 127.0.0.1:PORT.
+# start_postgres DIR PORT PASSWORD [TLS_DIR]: a fresh cluster in DIR/pg, user postgres, listening on 127.0.0.1:PORT.
+# With TLS_DIR (holding server.crt and server.key) TLS is on and a TCP connection without it is refused.
 start_postgres() {
-  local dir=$1 port=$2 password=$3 bin
+  local dir=$1 port=$2 password=$3 tls=${4:-} bin
   bin=$(pg_bin)
   mkdir -p "$dir/pg" "$dir/sock"
   printf '%s\n' "$password" > "$dir/pwfile"
   [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/pg" "$dir/sock" "$dir/pwfile"
   as_postgres "$bin/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" --auth=scram-sha-256 >/dev/null
   rm -f "$dir/pwfile"
-  echo "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" > "$dir/pg.options"
+  local ssl=""
+  if [ -n "$tls" ]; then
+    install -m 600 "$tls/server.crt" "$tls/server.key" "$dir/pg/"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir/pg/server.crt" "$dir/pg/server.key"
+    printf '%s\n' 'local all all scram-sha-256' 'hostssl all all 127.0.0.1/32 scram-sha-256' \
+      'hostnossl all all 0.0.0.0/0 reject' > "$dir/pg/pg_hba.conf"
+    ssl="-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+  fi
+  echo "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 $ssl" > "$dir/pg.options"
   as_postgres "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w -o "$(cat "$dir/pg.options")" start >/dev/null
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir/pg)"
 }
@@ -60,7 +69,12 @@ start_redis() {
   echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
 }
 
-stop_redis() { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null || true; }
+# Returns once the server is gone, so a caller that stopped it can rely on Redis being down.
+stop_redis() {
+  local pid
+  [ -f "$1/redis.pid" ] && pid=$(cat "$1/redis.pid") && kill "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
 
 # Restarts keep the data (an outage, not a new server): used by the outage test.
 restart_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -m fast -w restart >/dev/null; }

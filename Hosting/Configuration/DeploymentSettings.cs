@@ -54,6 +54,15 @@ public sealed record DeploymentSettings
     /// <summary>Who may open the dashboard in a cluster; null there means it is not served.</summary>
     public (string Username, string Password)? DashboardCredentials { get; init; }
 
+    /// <summary>
+    /// The longest a front end waits for one grain call (GRAIN_CALL_TIMEOUT) before answering 503 with Retry-After. A
+    /// call already sent to a silo that then died is answered by nothing else: Orleans fails it only when this runs out.
+    /// </summary>
+    public TimeSpan GrainCallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Mutual TLS between silos and from front ends to gateways; null means plain TCP (development, tests).</summary>
+    public ClusterTls? ClusterTls { get; init; }
+
     public bool PersistsNothing => RedisConnection is null && PostgresConnection is null;
 
     public static DeploymentSettings From(IConfiguration config)
@@ -70,6 +79,8 @@ public sealed record DeploymentSettings
             AdvertisedIp = Address(config, "ADVERTISED_IP"),
             RedisConnection = redisHost is null ? null : RedisConnectionString(config, redisHost),
             PostgresConnection = postgresHost is null ? null : PostgresConnectionString(config, postgresHost),
+            ClusterTls = ClusterTls.From(config),
+            GrainCallTimeout = Duration(config, "GRAIN_CALL_TIMEOUT", Defaults.GrainCallTimeout),
             KafkaBrokers = Optional(config, "KAFKA_BROKER"),
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
             KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
@@ -105,6 +116,26 @@ public sealed record DeploymentSettings
         return options.ToString(includePassword: true);
     }
 
+    // libpq's names (what operators know from psql and PGSSLMODE), mapped to Npgsql's SslMode values. Unset keeps
+    // Npgsql's default, prefer: TLS when the server offers it, which a man in the middle can simply refuse.
+    private static readonly Dictionary<string, string> PostgresSslModes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["disable"] = "Disable",
+        ["allow"] = "Allow",
+        ["prefer"] = "Prefer",
+        ["require"] = "Require",
+        ["verify-ca"] = "VerifyCA",
+        ["verify-full"] = "VerifyFull",
+    };
+
+    private static string? PostgresSslMode(IConfiguration config) => Optional(config, "POSTGRES_SSLMODE") switch
+    {
+        null => null,
+        var raw when PostgresSslModes.TryGetValue(raw, out var mode) => mode,
+        var raw => throw new ConfigurationException(
+            $"POSTGRES_SSLMODE must be one of {string.Join(", ", PostgresSslModes.Keys)}, not '{raw}'."),
+    };
+
     private static string PostgresConnectionString(IConfiguration config, string host)
     {
         // Npgsql's keywords, quoted by the generic builder: the front ends carry no PostgreSQL driver.
@@ -118,6 +149,18 @@ public sealed record DeploymentSettings
         if (Optional(config, "POSTGRES_PASSWORD") is { } password)
         {
             builder["Password"] = password;
+        }
+
+        if (PostgresSslMode(config) is { } sslMode)
+        {
+            builder["SSL Mode"] = sslMode;
+        }
+
+        if (Optional(config, "POSTGRES_SSLROOTCERT") is { } rootCertificate)
+        {
+            builder["Root Certificate"] = File.Exists(rootCertificate)
+                ? rootCertificate
+                : throw new ConfigurationException($"POSTGRES_SSLROOTCERT names '{rootCertificate}', which is not a readable file.");
         }
 
         return builder.ConnectionString;

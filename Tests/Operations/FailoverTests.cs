@@ -15,7 +15,9 @@ namespace Tests.Operations;
 /// </summary>
 public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan MaxErrorWindow = TimeSpan.FromSeconds(15);
+    // Far above the front ends' own bound on a grain call (ClientMessagingOptions.ResponseTimeout, 10 s): a request the
+    // service leaves hanging shows as no answer rather than being cut off by this client first.
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"failover-{Guid.NewGuid():N}");
     private readonly List<NodeProcess> _nodes = [];
@@ -37,8 +39,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var users = NodeProcess.StartApi("user-api", _cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString())), userPort);
         _nodes.AddRange([auth, users]);
         await Task.WhenAll(auth.WaitUntilHealthy(), users.WaitUntilHealthy());
-        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = ClientTimeout };
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = ClientTimeout };
         _client = await Hosts.StartClient(_cluster);
     }
 
@@ -85,8 +87,10 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(2, hosts.Count);
         Assert.True(load.Acknowledged.Count(at => at < killedAt) >= Acknowledged, "the load did not run before the kill");
         Assert.True(load.Acknowledged.Count(at => at > killedAt) >= Acknowledged, "the load did not carry on after the kill");
-        Assert.True(errors.Count == 0 || errors[^1].At - errors[0].At < MaxErrorWindow, "errors were not confined to a short window");
         Assert.All(errors, e => Assert.True(e.At >= killedAt, $"an error before the kill: {e.What}"));
+        // What a user notices: every request got an answer, and a request that failed was told to retry (503), never
+        // a 500 or a dropped connection; acknowledged writes all survive (below).
+        Assert.All(errors, e => Assert.EndsWith(" 503", e.What));
         await AssertEveryAcknowledgedWriteIsDurable(load);
 
         // A new silo joins and takes a real share of new users: placement spreads them over the three silos, so
@@ -236,7 +240,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     return response;
                 }
 
-                Errors.Add((Clock.Elapsed, $"{what} {(int)response.StatusCode}"));
+                var unexplained = response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is null;
+                Errors.Add((Clock.Elapsed, $"{what} {(int)response.StatusCode}{(unexplained ? " without Retry-After" : "")}"));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

@@ -56,16 +56,16 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Each store stays down until a request has met the outage, so the test cannot pass on an outage nobody saw.
         await SeenIn("before", a => a.StartsWith('2'));
-        await Services("stop_postgres \"$TEST_SERVICES_DIR\"");
+        await ServiceScripts.Run("stop_postgres \"$TEST_SERVICES_DIR\"");
         Volatile.Write(ref phase, "PostgreSQL down");
         var postgresOutageSeen = await SeenIn("PostgreSQL down", a => a == "503 problem");
-        await Services("resume_postgres \"$TEST_SERVICES_DIR\"");
+        await ServiceScripts.Run("resume_postgres \"$TEST_SERVICES_DIR\"");
         Volatile.Write(ref phase, "PostgreSQL back");
         await SeenIn("PostgreSQL back", a => a.StartsWith('2'));
-        await Services("stop_redis \"$TEST_SERVICES_DIR\"");
+        await ServiceScripts.Run("stop_redis \"$TEST_SERVICES_DIR\"");
         Volatile.Write(ref phase, "Redis down");
         var redisOutageSeen = await SeenIn("Redis down", a => a == "503 problem");
-        await Services("start_redis \"$TEST_SERVICES_DIR\" \"$TEST_REDIS_PORT\" >/dev/null");
+        await ServiceScripts.Run("start_redis \"$TEST_SERVICES_DIR\" \"$TEST_REDIS_PORT\" >/dev/null");
         Volatile.Write(ref phase, "Redis back");
         await stop.CancelAsync();
         await Task.WhenAll(workers);
@@ -94,7 +94,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // A new user's grain reads its (empty) state when it activates; with PostgreSQL down that read fails
         // and Orleans rejects the call with the driver's exception, which must still become a clean 503.
-        await Services("stop_postgres \"$TEST_SERVICES_DIR\"");
+        await ServiceScripts.Run("stop_postgres \"$TEST_SERVICES_DIR\"");
         HttpResponseMessage during;
         try
         {
@@ -102,7 +102,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
         finally
         {
-            await Services("resume_postgres \"$TEST_SERVICES_DIR\"");
+            await ServiceScripts.Run("resume_postgres \"$TEST_SERVICES_DIR\"");
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
@@ -163,18 +163,5 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
             answers.Add(e.GetType().Name);
             return null;
         }
-    }
-
-    /// <summary>Runs a function of scripts/services.sh, the same code test.sh starts the stores with.</summary>
-    private static async Task Services(string command)
-    {
-        var root = RepositoryRoot.Path;
-        var start = new ProcessStartInfo("bash") { RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"source '{root}/scripts/services.sh' && {command}");
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, error);
     }
 }
