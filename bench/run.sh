@@ -25,7 +25,7 @@ done
 command="bench/run.sh${smoke:+ --smoke}${scenario:+ --scenario $scenario}"
 results="$root/bench/RESULTS${smoke:+.smoke}${scenario:+.$scenario}.md"
 
-ensure_packages curl
+ensure_packages curl nodejs
 work=$(mktemp -d /tmp/orleans-bench.XXXXXX)
 chmod 755 "$work"
 runner=""
@@ -57,6 +57,10 @@ for project in Silo/Silo.csproj Api/Api.csproj bench/Bench.Baseline/Bench.Baseli
                bench/Bench.Micro/Bench.Micro.csproj bench/Bench.Runner/Bench.Runner.csproj; do
   dotnet build "$root/$project" -c Release -nologo -v quiet >/dev/null
 done
+
+# The Node/Express comparison stack: exactly the locked packages (bcrypt ships its prebuilt binaries inside the package).
+echo "installing bench/node-stack (npm ci)"
+(cd "$root/bench/node-stack" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 pg_port=$(free_port)
 redis_port=$(free_port)

@@ -8,6 +8,9 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     public Report Report { get; } = report;
     public ApiClient Api { get; } = new(topology.AuthApi.HttpPort, topology.UserApi.HttpPort);
 
+    /// <summary>The Node stack serves the auth and the user routes on one port.</summary>
+    public ApiClient Node { get; } = new(topology.NodeStack.HttpPort, topology.NodeStack.HttpPort);
+
     public CpuMeter Cpu { get; } = new(options, () => topology.Processes.Select(p => (p.Name, p.Pid)));
 
     /// <summary>Closed-loop rates with one silo, once S2 / S3 measured them.</summary>
@@ -19,7 +22,9 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     {
         var before = Cpu.Sample();
         var result = await run();
-        scenario.Note($"CPU during {pass}: {CpuMeter.Split(before, Cpu.Sample())}");
+        var split = CpuMeter.Shares(before, Cpu.Sample());
+        scenario.Cpu[pass] = split;
+        scenario.Note($"CPU during {pass}: {split}");
         return result;
     }
 
@@ -47,5 +52,9 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     public Task Idle(ScenarioReport scenario, string what) =>
         Measured(scenario, $"{what}, idle (no load, 5 s)", () => Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => 0));
 
-    public void Dispose() => Api.Dispose();
+    public void Dispose()
+    {
+        Api.Dispose();
+        Node.Dispose();
+    }
 }

@@ -25,6 +25,18 @@ public sealed class ScenarioReport(string id, string title, string measures)
     public string Measures { get; } = measures;
     public List<ResultRow> Rows { get; } = [];
     public List<string> Notes { get; } = [];
+
+    /// <summary>How the cores were shared in each measured pass, by pass name; the analysis reads them.</summary>
+    public Dictionary<string, CpuSplit> Cpu { get; } = [];
+
+    /// <summary>For a target not met: what the run's counters say bounds it (written into the Analysis section).</summary>
+    public List<(string Target, string Explanation)> Bounds { get; } = [];
+
+    public void Bound(string target, string explanation)
+    {
+        Bounds.Add((target, explanation));
+        Console.WriteLine($"  {Id} bound: {target}: {explanation}");
+    }
     public string? Failure { get; set; }
 
     public void Add(ResultRow row)
