@@ -3,6 +3,9 @@ namespace Bench.Runner;
 /// <summary>What every scenario works with, and what one scenario leaves for another (S6 compares with S2 and S3).</summary>
 public sealed class BenchContext(BenchOptions options, Topology topology, Report report) : IDisposable
 {
+    /// <summary>How the CPU split names the runner's own process (the closed-loop generator and the mock brokers).</summary>
+    public const string RunnerName = CpuMeter.RunnerName;
+
     public BenchOptions Options { get; } = options;
     public Topology Topology { get; } = topology;
     public Report Report { get; } = report;

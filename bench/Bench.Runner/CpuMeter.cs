@@ -9,9 +9,10 @@ namespace Bench.Runner;
 public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name, int Pid)>> processes)
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
+    public const string RunnerName = "load generator (bench runner, mock Kafka)";
     private readonly Dictionary<string, int> _extra = [];
 
-    /// <summary>Counts a process the runner started for a while (the open-loop generator) under its own name.</summary>
+    /// <summary>Counts a process the runner started later (the Node stack's workers are children anyway) under its own name.</summary>
     public void Track(string name, int pid)
     {
         lock (_extra)
@@ -24,7 +25,7 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
     {
         var byName = new Dictionary<string, double>
         {
-            ["load generator (bench runner, mock Kafka)"] = ProcessSeconds(Environment.ProcessId),
+            [RunnerName] = ProcessSeconds(Environment.ProcessId),
         };
         List<(string Name, int Pid)> tracked;
         lock (_extra)
@@ -162,6 +163,10 @@ public sealed record CpuSample(DateTime At, double MachineBusy, double Steal, do
 /// <summary>Cores used during a pass: the machine's, and each process's, busiest first.</summary>
 public sealed record CpuSplit(double Machine, double Steal, double SoftIrq, IReadOnlyList<(string Name, double Cores)> Processes)
 {
+    /// <summary>The same split with a process whose CPU was counted elsewhere (a child that exited before the last sample).</summary>
+    public CpuSplit With(string name, double cores) =>
+        this with { Processes = [.. Processes.Append((Name: name, Cores: cores)).OrderByDescending(p => p.Item2)] };
+
     public double Of(string name) => Processes.Where(p => p.Name == name).Select(p => p.Cores).FirstOrDefault();
 
     public override string ToString() =>

@@ -8,6 +8,12 @@ if (args.Length > 0 && args[0] == "memory")
     return await MemoryProbe.Run(args[1..]);
 }
 
+// S2's open-loop generator: its own process, at a raised priority.
+if (args.Length > 0 && args[0] == "openloop")
+{
+    return await OpenLoopProbe.Run(args[1..]);
+}
+
 BenchOptions options;
 try
 {
