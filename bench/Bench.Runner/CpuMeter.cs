@@ -167,6 +167,17 @@ public sealed record CpuSplit(double Machine, double Steal, double SoftIrq, IRea
     public CpuSplit With(string name, double cores) =>
         this with { Processes = [.. Processes.Append((Name: name, Cores: cores)).OrderByDescending(p => p.Item2)] };
 
+    /// <summary>The machine's load, the three busiest processes, and what ran outside the bench's own processes.</summary>
+    public string Summary()
+    {
+        var outside = Math.Max(0, Machine - Processes.Sum(p => p.Cores) - SoftIrq);
+        return $"{CpuMeter.F(Machine)} of {Environment.ProcessorCount} cores busy; " +
+            string.Join(", ", Processes.Take(3).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)}")) +
+            $"; outside the bench {CpuMeter.F(outside)}";
+    }
+
+    public double Outside => Math.Max(0, Machine - Processes.Sum(p => p.Cores) - SoftIrq);
+
     public double Of(string name) => Processes.Where(p => p.Name == name).Select(p => p.Cores).FirstOrDefault();
 
     public override string ToString() =>
