@@ -30,7 +30,8 @@ public static class Analysis
         var perOperation = rate > 0
             ? string.Join(", ", split.Processes.Take(4).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)} cores = {Micro(p.Cores / rate)} per {unit}"))
             : "no operation completed";
-        return $"{verdict}; {perOperation}; outside the bench {CpuMeter.F(split.Outside)} cores.";
+        var gc = scenario.Gc.TryGetValue(pass, out var counters) ? $" GC: {counters}." : "";
+        return $"{verdict}; {perOperation}; outside the bench {CpuMeter.F(split.Outside)} cores.{gc}";
     }
 
     /// <summary>CPU seconds per operation, in microseconds.</summary>

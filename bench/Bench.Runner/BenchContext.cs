@@ -14,6 +14,8 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     /// <summary>The Node stack serves the auth and the user routes on one port.</summary>
     public ApiClient Node { get; } = new(topology.NodeStack.HttpPort, topology.NodeStack.HttpPort);
 
+    public RuntimeCounters Gc { get; } = new(() => topology.Processes.Where(p => p.MetricsPort is not null && !p.HasExited).Select(p => (p.Name, p.MetricsPort!.Value)));
+
     public CpuMeter Cpu { get; } = new(options, () => topology.Processes.Select(p => (p.Name, p.Pid)));
 
     /// <summary>Closed-loop rates with one silo, once S2 / S3 measured them.</summary>
@@ -23,11 +25,22 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     /// <summary>Runs a pass and notes how the cores were shared while it ran.</summary>
     public async Task<T> Measured<T>(ScenarioReport scenario, string pass, Func<Task<T>> run)
     {
+        var gcBefore = await Gc.Sample();
         var before = Cpu.Sample();
         var result = await run();
-        var split = CpuMeter.Shares(before, Cpu.Sample());
+        var after = Cpu.Sample();
+        var gcAfter = await Gc.Sample();
+        var split = CpuMeter.Shares(before, after);
         scenario.Cpu[pass] = split;
         scenario.Note($"CPU during {pass}: {split}");
+        var rate = result is Latencies latencies ? latencies.Rate : (double?)null;
+        var gc = RuntimeCounters.Between(gcBefore, gcAfter, after.At - before.At, rate);
+        if (gc.Length > 0)
+        {
+            scenario.Gc[pass] = gc;
+            scenario.Note($"GC during {pass}: {gc}");
+        }
+
         return result;
     }
 
@@ -59,5 +72,6 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     {
         Api.Dispose();
         Node.Dispose();
+        Gc.Dispose();
     }
 }

@@ -29,6 +29,9 @@ public sealed class ScenarioReport(string id, string title, string measures)
     /// <summary>How the cores were shared in each measured pass, by pass name; the analysis reads them.</summary>
     public Dictionary<string, CpuSplit> Cpu { get; } = [];
 
+    /// <summary>The servers' GC pause share and allocation rate in each measured pass, where they export them.</summary>
+    public Dictionary<string, string> Gc { get; } = [];
+
     /// <summary>For a target not met: what the run's counters say bounds it (written into the Analysis section).</summary>
     public List<(string Target, string Explanation)> Bounds { get; } = [];
 
@@ -217,7 +220,7 @@ public sealed class Report(BenchOptions options)
                     md.AppendLine($"- **{Cell(row.Target)}** for \"{Cell(row.Measurement)}\" (NOT met, {Cell(Headline(row))}). How the cores were spent in the scenario's passes:");
                     foreach (var (pass, split) in scenario.Cpu)
                     {
-                        md.AppendLine($"  - {pass}: {split.Summary()}");
+                        md.AppendLine($"  - {pass}: {split.Summary()}" + (scenario.Gc.TryGetValue(pass, out var gc) ? $"; GC: {gc}" : ""));
                     }
                 }
             }

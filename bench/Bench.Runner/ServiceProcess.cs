@@ -22,6 +22,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
     public int HttpPort { get; }
+
+    /// <summary>Where its Prometheus /metrics answers (the silo's HTTP port, a front end's MANAGEMENT_PORT), if anywhere.</summary>
+    public int? MetricsPort { get; set; }
     public string Log { get; }
     public int Pid => _process.Id;
 

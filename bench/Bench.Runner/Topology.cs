@@ -113,6 +113,7 @@ public sealed class Topology : IAsyncDisposable
                 ["DASHBOARD_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)),
             };
             var silo = ServiceProcess.Start(_options, $"silo-{index}", Dll("Silo"), environment, httpPort);
+            silo.MetricsPort = httpPort;
             _silos.Add(silo);
             started.Add(silo);
         }
@@ -157,10 +158,13 @@ public sealed class Topology : IAsyncDisposable
     private ServiceProcess StartApi(string name, string role, string portVariable, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort.Next();
+        var managementPort = FreePort.Next();
         var environment = new Dictionary<string, string>(ClusterEnvironment())
         {
             ["API_ROLE"] = role,
             [portVariable] = port.ToString(),
+            // /metrics (with the runtime's GC counters) is served only on this port.
+            ["MANAGEMENT_PORT"] = managementPort.ToString(),
             ["JWT_SECRET"] = _jwtSecret,
             // Every request of the load generator comes from 127.0.0.1: the per-client limit (60 a minute)
             // would turn S1 into a test of the limiter. The per-account throttle stays as shipped.
@@ -177,7 +181,9 @@ public sealed class Topology : IAsyncDisposable
             environment["ADMIN_PASSWORD"] = _adminPassword;
         }
 
-        return ServiceProcess.Start(_options, name, Dll("Api"), environment, port);
+        var process = ServiceProcess.Start(_options, name, Dll("Api"), environment, port);
+        process.MetricsPort = managementPort;
+        return process;
     }
 
     private Dictionary<string, string> ClusterEnvironment() => new()
