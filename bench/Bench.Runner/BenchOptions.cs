@@ -22,7 +22,7 @@ public sealed record BenchOptions
     public string? MicroReport { get; init; }
 
     public TimeSpan Warmup => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
-    public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+    public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
 
     /// <summary>The passes that only explain a number (no target of their own) run shorter.</summary>
     public TimeSpan DiagnosisDuration => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
