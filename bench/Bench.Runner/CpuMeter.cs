@@ -10,16 +10,6 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
     public const string RunnerName = "load generator (bench runner, mock Kafka)";
-    private readonly Dictionary<string, int> _extra = [];
-
-    /// <summary>Counts a process the runner started later (the Node stack's workers are children anyway) under its own name.</summary>
-    public void Track(string name, int pid)
-    {
-        lock (_extra)
-        {
-            _extra[name] = pid;
-        }
-    }
 
     public CpuSample Sample()
     {
@@ -27,12 +17,7 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
         {
             [RunnerName] = ProcessSeconds(Environment.ProcessId),
         };
-        List<(string Name, int Pid)> tracked;
-        lock (_extra)
-        {
-            tracked = [.. processes(), .. _extra.Select(e => (e.Key, e.Value))];
-        }
-
+        List<(string Name, int Pid)> tracked = [.. processes()];
         // A process's children count with it (the Node stack's workers are children of its primary).
         var children = ChildrenByParent();
         foreach (var (name, pid) in tracked)

@@ -57,9 +57,10 @@ public static class FailoverScenario
                         {
                             writer.Version = version;
                         }
-                        else
+                        else if (await ctx.Api.GetUser(writer.Id, writer.Token, timeout.Token) is (HttpStatusCode.OK, var current))
                         {
-                            writer.Version = (await ctx.Api.GetUser(writer.Id, writer.Token, timeout.Token)).Version;
+                            // Resynchronise only from a real answer: a failed read has no version to send.
+                            writer.Version = current;
                         }
                     }
                     else

@@ -119,8 +119,9 @@ public static class UpdateScenario
             var (status, version) = await api.Rename(writer.Id, writer.Token, guarded ? writer.Version : null, $"Bench Writer {worker} {++writer.Count}", ct);
             if (guarded && status != HttpStatusCode.OK)
             {
-                // Resynchronise, so one failure does not turn into a run of 412s.
-                (_, version) = await api.GetUser(writer.Id, writer.Token, ct);
+                // Resynchronise, so one failure does not turn into a run of 412s (and only from a real answer).
+                var (read, current) = await api.GetUser(writer.Id, writer.Token, ct);
+                version = read == HttpStatusCode.OK ? current : writer.Version;
             }
 
             if (guarded)
