@@ -39,9 +39,9 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
             var pause = (a.Value.PauseSeconds - before[a.Key].PauseSeconds) / wall.TotalSeconds;
             var allocated = (a.Value.AllocatedBytes - before[a.Key].AllocatedBytes) / wall.TotalSeconds;
             var perOperation = operationsPerSecond is > 0 ? $" = {(allocated / operationsPerSecond.Value / 1024).ToString("F1", CultureInfo.InvariantCulture)} KB per operation" : "";
-            return (Pause: pause, Text: $"{a.Key} paused {(100 * pause).ToString("F1", CultureInfo.InvariantCulture)} % of the time, allocating " +
+            return (Pause: pause, Allocated: allocated, Text: $"{a.Key} paused {(100 * pause).ToString("F1", CultureInfo.InvariantCulture)} % of the time, allocating " +
                 $"{(allocated / 1048576).ToString("F0", CultureInfo.InvariantCulture)} MB/s{perOperation}");
-        }).Where(p => p.Pause > 0 || p.Text.Length > 0).OrderByDescending(p => p.Pause).Select(p => p.Text));
+        }).Where(p => p.Pause >= 0.001 || p.Allocated >= 1048576).OrderByDescending(p => p.Pause).Select(p => p.Text)); // idle servers say nothing
 
     /// <summary>The sum of every series of the metric whose name starts with <paramref name="prefix"/>.</summary>
     private static double Sum(string exposition, string prefix)
