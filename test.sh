@@ -7,10 +7,11 @@ source scripts/services.sh
 
 # Chromium: the dashboard test loads the page in a real browser; kcat reads user events off Kafka;
 # Node runs the jose interop check, whose npm packages come from its lock file, and the README's kafkajs
-# consumer example (npm fetches kafkajs from the npm registry); aiosmtpd is the SMTP server the account tests
+# consumer example (npm fetches kafkajs from the npm registry), and Spectral, which lints the OpenAPI documents; aiosmtpd is the SMTP server the account tests
 # mail through; oathtool is the README's authenticator.
 ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
 npm ci --prefix Tests/Functional/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix Tests/Functional/Interop/spectral --no-audit --no-fund --loglevel=error >/dev/null
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using TestSupport.OpenApi;
 
 namespace TestSupport;
 
@@ -67,6 +68,19 @@ public static class ApiCalls
         }
 
         return client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// A body sent invalid on purpose (a bad-input test): the contract check does not count it against
+    /// the document, and wants its answer to be a documented 4xx problem.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendInvalid(
+        this HttpClient client, HttpMethod method, string path, string body, string contentType = "application/json", string? token = null)
+    {
+        using (DeliberatelyInvalid.Requests())
+        {
+            return await client.SendRaw(method, path, body, contentType, token);
+        }
     }
 
     public static async Task<JsonElement> Json(this HttpResponseMessage response) =>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Api.Auth;
 using Api.Hosting;
 using Api.Http;
+using Api.OpenApi;
 using Api.Security;
 using Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,7 @@ namespace Api.Account;
 public static class AccountApi
 {
     // A TOTP code is 6 digits and a recovery code 23 characters; anything much longer is not worth hashing.
-    private const int MaxCodeLength = 64;
+    public const int MaxCodeLength = 64;
 
     public static RouteGroupBuilder MapAccountAuthApi(this IEndpointRouteBuilder app)
     {
@@ -23,27 +24,47 @@ public static class AccountApi
             .RequireRateLimiting(ClientRateLimit.MailPolicy)
             .CountedPerClientAlways()
             .WithName("ForgotPassword")
-            .WithSummary("Mail a password-reset link; the same 202 whether or not the address has an account");
+            .WithSummary("Mail a password-reset link; the same 202 whether or not the address has an account")
+            .WithDescription("The answer is the same, in the same time, for any well-formed address, so it tells nobody which addresses have accounts. The link works once, for 30 minutes.");
         api.MapPost("/password/reset", Reset)
             .CountedPerClientAlways()
             .WithName("ResetPassword")
-            .WithSummary("Set a new password with a mailed reset token; every session of the user ends");
+            .WithSummary("Set a new password with a mailed reset token; every session of the user ends")
+            .WithDescription("The token from the reset mail works once; the new password follows the registration rules.")
+            .AnswersProblem(StatusCodes.Status410Gone, "The token is unknown, used, expired or superseded (code token_gone); ask for a new mail.");
         api.MapPost("/login/mfa", LoginMfa)
             .CountedPerClient(ClientFailureRoutes.Failed)
             .WithName("LoginMfa")
-            .WithSummary("Finish a login that answered mfaRequired: the ticket and a TOTP code or a recovery code");
+            .WithSummary("Finish a login that answered mfaRequired: the ticket and a TOTP code or a recovery code")
+            .WithDescription("Answers the token pair a login without a second factor answers. A recovery code works once.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "The code is wrong, expired or used (code invalid_code), or the ticket is unknown, used or expired (code invalid_mfa_ticket).")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapPost("/mfa/totp", BeginTotp)
             .RequireAuthorization()
             .WithName("BeginTotp")
-            .WithSummary("Start TOTP setup (current password required): the secret, an otpauth URI and its QR code as SVG");
+            .WithSummary("Start TOTP setup (current password required): the secret, an otpauth URI and its QR code as SVG")
+            .WithDescription("TOTP is on only once POST /auth/mfa/totp/confirm has checked a first code from the authenticator.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "No valid bearer token (code unauthenticated), or currentPassword does not match (code password_mismatch).")
+            .AnswersProblem(StatusCodes.Status409Conflict, "TOTP is already on (code totp_already_on): turn it off first.")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapPost("/mfa/totp/confirm", ConfirmTotp)
             .RequireAuthorization()
             .WithName("ConfirmTotp")
-            .WithSummary("Turn TOTP on with a first code: the answer holds 10 single-use recovery codes, shown once");
+            .WithSummary("Turn TOTP on with a first code: the answer holds 10 single-use recovery codes, shown once")
+            .WithDescription("The recovery codes are never shown again; each works once in place of a TOTP code.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "A field is missing or wrong (errors), the code does not match the pending secret (code invalid_code), or no setup is waiting (code totp_not_pending).")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapDelete("/mfa/totp", DisableTotp)
             .RequireAuthorization()
             .WithName("DisableTotp")
-            .WithSummary("Turn TOTP off: the current password and a code (or a recovery code)");
+            .WithSummary("Turn TOTP off: the current password and a code (or a recovery code)")
+            .WithDescription("Both proofs are needed: a stolen session alone cannot turn the second factor off.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "A field is missing or wrong (errors), or TOTP is not on (code totp_not_enabled).")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "No valid bearer token (code unauthenticated), currentPassword does not match (code password_mismatch), or the code is wrong (code invalid_code).")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
 
         return api;
     }
@@ -55,16 +76,23 @@ public static class AccountApi
         api.MapPost("/verify-email", VerifyEmail)
             .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("VerifyEmail")
-            .WithSummary("Mark the address verified with the mailed token");
+            .WithSummary("Mark the address verified with the mailed token")
+            .WithDescription("The token from the verification mail works once; the answer is the user, now with emailVerified true.")
+            .AnswersProblem(StatusCodes.Status410Gone, "The token is unknown, used, expired or superseded (code token_gone); ask for a new mail.");
         api.MapPost("/verify-email/resend", Resend)
             .RequireAuthorization()
             .RequireRateLimiting(ClientRateLimit.MailPolicy)
             .WithName("ResendVerification")
-            .WithSummary("Mail the caller a new verification link (the older one dies)");
+            .WithSummary("Mail the caller a new verification link (the older one dies)")
+            .WithDescription("At most one mail a minute per user; the link works once, for 24 hours.")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "A link was mailed less than a minute ago (code too_many_attempts) or too many requests from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapDelete("/{id:guid}/mfa", AdminResetMfa)
             .RequireAuthorization()
             .WithName("ResetMfa")
-            .WithSummary("Admins: turn a user's second factor off (a lost authenticator and lost recovery codes)");
+            .WithSummary("Admins: turn a user's second factor off (a lost authenticator and lost recovery codes)")
+            .WithDescription("The user logs in with the password alone afterwards, and may set up a new authenticator.")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "The caller is not an admin (code forbidden).")
+            .AnswersProblem(StatusCodes.Status404NotFound, "No such user with a second factor (code not_found).");
 
         return api;
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Api.Hosting;
 using Api.Http;
+using Api.OpenApi;
 using Api.Security;
 using Api.Tokens;
 using Api.Users;
@@ -18,31 +19,47 @@ public static class AuthApi
         api.MapPost("/login", Login)
             .CountedPerClient(ClientFailureRoutes.Failed)
             .WithName("Login")
-            .WithSummary("Exchange email and password for an access token and a refresh token");
+            .WithSummary("Exchange email and password for an access token and a refresh token")
+            .WithDescription("Answers a token pair, or, when the user has a second factor on, an MFA challenge whose ticket goes to POST /auth/login/mfa. " +
+                "A wrong email and a wrong password get the same 401 in the same time; failed attempts are limited per account and per client.")
+            .OkOneOf(nameof(TokenResponse), nameof(MfaChallengeResponse))
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: tokens are never cached.")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "Wrong email or password (code invalid_credentials).")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "The email address is not verified yet (code email_not_verified), when verification is required.")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed attempts on this account (code too_many_attempts) or from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapPost("/refresh", Refresh)
             .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("Refresh")
-            .WithSummary("Rotate a refresh token into a new token pair; a reused refresh token revokes its session");
+            .WithSummary("Rotate a refresh token into a new token pair; a reused refresh token revokes its session")
+            .WithDescription("The refresh token is single-use: the answer holds a new one. Presenting one that was already rotated ends the whole session (theft detection).")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: tokens are never cached.")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "The refresh token is invalid, expired or revoked (code invalid_refresh_token).");
         api.MapPost("/logout", Logout)
             .RequireAuthorization()
             .WithName("Logout")
-            .WithSummary("Revoke the caller's session: its access and refresh tokens stop working at once");
+            .WithSummary("Revoke the caller's session: its access and refresh tokens stop working at once")
+            .WithDescription("Ends the session the bearer token belongs to; other sessions of the user stay.");
         api.MapGet("/me", Me)
             .RequireAuthorization()
             .WithName("Me")
-            .WithSummary("The calling user");
+            .WithSummary("The calling user")
+            .WithDescription("The user the bearer token was issued to, as stored now.");
         api.MapPost("/logout-all", LogoutAll)
             .RequireAuthorization()
             .WithName("LogoutAll")
-            .WithSummary("Revoke every session of the caller, this one included");
+            .WithSummary("Revoke every session of the caller, this one included")
+            .WithDescription("Every access and refresh token of the user stops working at once, on every device.");
         api.MapGet("/sessions", Sessions)
             .RequireAuthorization()
             .WithName("Sessions")
-            .WithSummary("The caller's live sessions");
+            .WithSummary("The caller's live sessions")
+            .WithDescription("Each session with when it started and was last used, its user agent and address; current marks the one this token belongs to.");
         api.MapDelete("/sessions/{id:guid}", RevokeSession)
             .RequireAuthorization()
             .WithName("RevokeSession")
-            .WithSummary("Revoke one of the caller's sessions");
+            .WithSummary("Revoke one of the caller's sessions")
+            .WithDescription("Ends one session by its id (from GET /auth/sessions); another user's session id is answered as unknown.")
+            .AnswersProblem(StatusCodes.Status404NotFound, "No such session of the caller's (code not_found).");
         api.MapTokenRoutes();
 
         return api;

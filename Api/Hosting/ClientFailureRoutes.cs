@@ -14,7 +14,7 @@ public static class ClientFailureRoutes
 
     /// <summary>Only answers <paramref name="counts"/> picks count (a login counts when it fails).</summary>
     public static RouteHandlerBuilder CountedPerClient(this RouteHandlerBuilder route, Func<int, bool> counts) =>
-        route.AddEndpointFilter(async (context, next) =>
+        route.WithMetadata(ClientFailureLimited.Instance).AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var limit = http.RequestServices.GetRequiredService<ClientFailureLimit>();

@@ -1,6 +1,7 @@
 using Api.Account;
 using Api.Auth;
 using Api.Http;
+using Api.OpenApi;
 using Api.Tokens;
 using Api.Users;
 using Hosting;
@@ -33,15 +34,16 @@ public static class FrontEndPipeline
         // With ASPNETCORE_URLS the ports are the operator's: /metrics is then not served, for it could land on an API port.
         int? metricsPort = embeddedSilo is not null ? deployment.SiloHttpPort : settings.ManagementPort;
         app.MapOperationalEndpoints(metricsPort, metrics: metricsPort is not null && !settings.UrlsOverridden);
-        app.MapOpenApi();
+        app.MapApiDocuments();
         app.MapScalarApiReference();
         // Each API on its own port, by the port the connection came to (the Host header is the client's to write).
         var restrictByPort = !settings.UrlsOverridden;
         if (settings.ServesAuth)
         {
-            var auth = app.MapAuthApi();
-            var account = app.MapAccountAuthApi();
-            var discovery = app.MapDiscoveryApi();
+            // The group name places the routes in the auth port's OpenAPI document (ApiDocuments).
+            var auth = app.MapAuthApi().WithGroupName(ApiDocuments.Auth);
+            var account = app.MapAccountAuthApi().WithGroupName(ApiDocuments.Auth);
+            var discovery = app.MapDiscoveryApi().WithGroupName(ApiDocuments.Auth);
             if (restrictByPort)
             {
                 auth.RequireListeningPort(settings.AuthPort);
@@ -52,8 +54,8 @@ public static class FrontEndPipeline
 
         if (settings.ServesUsers)
         {
-            var users = app.MapUsersApi();
-            var account = app.MapAccountUsersApi();
+            var users = app.MapUsersApi().WithGroupName(ApiDocuments.User);
+            var account = app.MapAccountUsersApi().WithGroupName(ApiDocuments.User);
             if (restrictByPort)
             {
                 users.RequireListeningPort(settings.UserPort);

@@ -2,6 +2,7 @@ using Api.Account;
 using Api.Auth;
 using Api.Http;
 using Api.Mail;
+using Api.OpenApi;
 using Api.Security;
 using Api.Tokens;
 using Api.Users;
@@ -92,7 +93,7 @@ public static class FrontEndServices
             o.AddPolicy(ClientRateLimit.MailPolicy, http => ClientRateLimit.For(http, settings.MailRequestsPerHour, TimeSpan.FromHours(1)));
             o.OnRejected = ClientRateLimit.Reject;
         });
-        services.AddOpenApi();
+        services.AddApiDocuments();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -11,6 +11,10 @@ public static partial class FieldRules
     public const int MinPasswordLength = 8;
     public const int MaxPasswordLength = 128;
     public const int MaxPermissions = 32;
+    public const int MaxPermissionLength = 64;
+
+    /// <summary>What a permission looks like, as the OpenAPI document states it too.</summary>
+    public const string PermissionPatternText = "^[a-z][a-z0-9:._-]{0,63}$";
 
     public static void Email(RequestErrors errors, string field, string? email)
     {
@@ -65,7 +69,7 @@ public static partial class FieldRules
         }
         else if (permissions.Any(p => p is null || !PermissionPattern().IsMatch(p)))
         {
-            errors.Add(field, "each permission must be lower-case letters, digits, ':', '.', '_' or '-', starting with a letter, at most 64 characters");
+            errors.Add(field, $"each permission must be lower-case letters, digits, ':', '.', '_' or '-', starting with a letter, at most {MaxPermissionLength} characters");
         }
     }
 
@@ -74,6 +78,6 @@ public static partial class FieldRules
     [GeneratedRegex(@"^[^@\s\p{Cc}\p{Cf}]{1,64}@[^@\s\p{Cc}\p{Cf}.]+(\.[^@\s\p{Cc}\p{Cf}.]+)+$")]
     private static partial Regex EmailPattern();
 
-    [GeneratedRegex("^[a-z][a-z0-9:._-]{0,63}$")]
+    [GeneratedRegex(PermissionPatternText)]
     private static partial Regex PermissionPattern();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Api.Hosting;
+using Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,13 +23,19 @@ public static class DiscoveryApi
         var api = app.MapGroup("/.well-known").WithTags("Discovery");
         api.MapGet("/jwks.json", Jwks)
             .WithName("Jwks")
-            .WithSummary("The public keys access tokens are signed with: the current key, the next one, and retired keys whose tokens may still be alive");
+            .WithSummary("The public keys access tokens are signed with: the current key, the next one, and retired keys whose tokens may still be alive")
+            .WithDescription("A JSON Web Key Set (RFC 7517); empty when tokens are signed with a shared secret (HS256), which is never published.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "public, max-age=300: a copy this old still holds every key in use.");
         api.MapGet("/openid-configuration", Metadata)
             .WithName("OpenIdConfiguration")
-            .WithSummary("Discovery metadata: issuer, jwks_uri, introspection and revocation endpoints, signing algorithm");
+            .WithSummary("Discovery metadata: issuer, jwks_uri, introspection and revocation endpoints, signing algorithm")
+            .WithDescription("OpenID Connect Discovery metadata, enough for a stock JWT middleware given this service's URL to find the keys.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "public, max-age=300.");
         api.MapGet("/oauth-authorization-server", Metadata)
             .WithName("AuthorizationServerMetadata")
-            .WithSummary("The same metadata under RFC 8414's name");
+            .WithSummary("The same metadata under RFC 8414's name")
+            .WithDescription("OAuth 2.0 Authorization Server Metadata (RFC 8414): the same document as /.well-known/openid-configuration.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "public, max-age=300.");
         return api;
     }
 

@@ -1,6 +1,7 @@
 using Api.Auth;
 using Api.Hosting;
 using Api.Http;
+using Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Api.Tokens;
@@ -14,11 +15,19 @@ public static class TokenRoutes
             .CountedPerClient(status => status == StatusCodes.Status401Unauthorized)
             .Accepts<IntrospectRequest>("application/json", "application/x-www-form-urlencoded")
             .WithName("Introspect")
-            .WithSummary("RFC 7662 token introspection for other services, which authenticate with HTTP Basic (INTROSPECTION_CLIENTS)");
+            .WithSummary("RFC 7662 token introspection for other services, which authenticate with HTTP Basic (INTROSPECTION_CLIENTS)")
+            .WithDescription("Answers {\"active\": false} alone for a token that is not live (expired, revoked, forged, unknown); for a live access or refresh token, its subject, session, times and permissions.")
+            .RequiresIntrospectionClient()
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: a token's state changes at any time.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "No token field, or a body that could not be read (codes invalid_request, malformed_body).")
+            .AnswersProblem(StatusCodes.Status401Unauthorized, "No valid HTTP Basic credentials of an introspection client (code invalid_client).")
+            .WritesHeader(StatusCodes.Status401Unauthorized, "WWW-Authenticate", "Basic realm=\"introspection\": the scheme to authenticate with.");
         auth.MapPost("/revoke", Revoke)
             .Accepts<IntrospectRequest>("application/json", "application/x-www-form-urlencoded")
             .WithName("Revoke")
-            .WithSummary("RFC 7009 revocation: ends the session of a refresh or access token; 200 whatever the token was");
+            .WithSummary("RFC 7009 revocation: ends the session of a refresh or access token; 200 whatever the token was")
+            .WithDescription("Needs no credentials: whoever holds a token may end its session. The answer is the same for a live, dead or unknown token.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "No token field, or a body that could not be read (codes invalid_request, malformed_body).");
         return auth;
     }
 

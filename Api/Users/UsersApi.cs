@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Security.Claims;
 using Api.Hosting;
 using Api.Http;
+using Api.OpenApi;
 using Api.Security;
 using Grains.Interfaces.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.OpenApi;
 
 namespace Api.Users;
 
@@ -19,25 +22,55 @@ public static class UsersApi
         api.MapPost("/create", Create)
             .CountedPerClientAlways()
             .WithName("CreateUser")
-            .WithSummary("Register a user; only an admin may set permissions");
+            .WithSummary("Register a user; only an admin may set permissions")
+            .WithDescription("Anyone may register; with a bearer token of an admin, permissions may be given too. When email verification is on, a link is mailed and login waits for it.")
+            .WritesHeader(StatusCodes.Status201Created, "ETag", "The user's version in quotes, e.g. \"3\": send it back in If-Match to update.")
+            .OptionalBearer()
+            .WritesHeader(StatusCodes.Status201Created, "Location", "The new user's URL, /user/{id}.")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "Permissions were given by a caller who is not an admin (code forbidden).")
+            .AnswersProblem(StatusCodes.Status409Conflict, "The email address is already registered (code email_taken).");
         api.MapPut("/update/{id:guid}", Update)
             .RequireAuthorization()
             .RequireRateLimiting(ClientRateLimit.Policy)
             .WithName("UpdateUser")
-            .WithSummary("Change a user (self or admin); If-Match: \"<version>\" guards against lost updates");
+            .WithSummary("Change a user (self or admin); If-Match: \"<version>\" guards against lost updates")
+            .WithDescription("Only the fields sent change. A new email or password needs currentPassword from the user themself and ends their other sessions " +
+                "unless endOtherSessions is false; only an admin may change permissions. With If-Match the change applies only to that version.")
+            .ReadsHeader("If-Match", "The version the change is meant for, as ETag gave it (e.g. \"3\"), or *; absent, the change applies to any version.")
+            .WritesHeader(StatusCodes.Status200OK, "ETag", "The user's version in quotes, e.g. \"3\": send it back in If-Match to update.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "A field or If-Match is wrong (errors), currentPassword is missing (code current_password_required) or does not match (code password_mismatch).")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "Neither the user themself nor an admin, or permissions changed by a non-admin (code forbidden).")
+            .AnswersProblem(StatusCodes.Status404NotFound, "No such user (code not_found).")
+            .AnswersProblem(StatusCodes.Status409Conflict, "The new email address is already registered (code email_taken).")
+            .AnswersProblem(StatusCodes.Status412PreconditionFailed, "The user changed since the version in If-Match (code version_mismatch): read it again.")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed currentPassword checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
         api.MapGet("/{id:guid}", Get)
             .RequireAuthorization()
             .WithName("GetUser")
-            .WithSummary("Read a user (self or admin)");
+            .WithSummary("Read a user (self or admin)")
+            .WithDescription("A user may read themself; an admin anyone.")
+            .WritesHeader(StatusCodes.Status200OK, "ETag", "The user's version in quotes, e.g. \"3\": send it back in If-Match to update.")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "Neither the user themself nor an admin (code forbidden).")
+            .AnswersProblem(StatusCodes.Status404NotFound, "No such user (code not_found).");
 
         api.MapGet("", List)
             .RequireAuthorization()
             .WithName("ListUsers")
-            .WithSummary("Admins: list users, a page at a time, optionally filtered by exact email (from the read model, which trails writes by the event lag)");
+            .WithSummary("Admins: list users, a page at a time, optionally filtered by exact email (from the read model, which trails writes by the event lag)")
+            .WithDescription("Pages start at 1; total counts every matching user.")
+            .QueryParameter("page", "The page, from 1.", new() { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = (int.MaxValue / MaxPageSize).ToString(CultureInfo.InvariantCulture), Default = 1 })
+            .QueryParameter("pageSize", $"Users per page, 1 to {MaxPageSize}.", new() { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = MaxPageSize.ToString(CultureInfo.InvariantCulture), Default = DefaultPageSize })
+            .QueryParameter("email", "Only the user with exactly this address.", new() { Type = JsonSchemaType.String, Format = "email", MaxLength = FieldRules.MaxEmailLength })
+            .AnswersProblem(StatusCodes.Status403Forbidden, "The caller is not an admin (code forbidden).");
         api.MapDelete("/{id:guid}", Delete)
             .RequireAuthorization()
             .WithName("DeleteUser")
-            .WithSummary("Deactivate a user (self with {currentPassword}, or an admin): login is refused and every session revoked");
+            .WithSummary("Deactivate a user (self with {currentPassword}, or an admin): login is refused and every session revoked")
+            .WithDescription("A user deleting themself sends {\"currentPassword\": ...}; an admin deleting someone else sends no body.")
+            .AnswersProblem(StatusCodes.Status400BadRequest, "currentPassword is too long (errors), missing (code current_password_required) or does not match (code password_mismatch).")
+            .AnswersProblem(StatusCodes.Status403Forbidden, "Neither the user themself nor an admin (code forbidden).")
+            .AnswersProblem(StatusCodes.Status404NotFound, "No such user (code not_found).")
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed currentPassword checks on this account (code too_many_attempts); retry after Retry-After seconds.");
 
         return api;
     }

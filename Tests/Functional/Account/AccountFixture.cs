@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Account;
 
@@ -78,7 +79,7 @@ public sealed class AccountFixture : IAsyncLifetime
 
     private HttpClient Client(int port)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var client = ContractCheckingHandler.Client(port);
         _clients.Add(client);
         return client;
     }

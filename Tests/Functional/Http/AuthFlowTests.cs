@@ -145,7 +145,7 @@ public sealed class AuthFlowTests(FrontEndsFixture api)
     [InlineData("{\"email\":null,\"password\":null}")]
     public async Task Login_with_missing_fields_is_400(string body)
     {
-        var response = await api.Auth.SendRaw(HttpMethod.Post, "/auth/login", body);
+        var response = await api.Auth.SendInvalid(HttpMethod.Post, "/auth/login", body);
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("errors", out _));
@@ -158,13 +158,13 @@ public sealed class AuthFlowTests(FrontEndsFixture api)
     [InlineData("")]
     public async Task Login_with_a_malformed_body_is_400(string body)
     {
-        await (await api.Auth.SendRaw(HttpMethod.Post, "/auth/login", body)).AssertProblem(HttpStatusCode.BadRequest);
+        await (await api.Auth.SendInvalid(HttpMethod.Post, "/auth/login", body)).AssertProblem(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task Login_with_a_non_json_content_type_is_415()
     {
-        await (await api.Auth.SendRaw(HttpMethod.Post, "/auth/login", "email=a", "application/x-www-form-urlencoded"))
+        await (await api.Auth.SendInvalid(HttpMethod.Post, "/auth/login", "email=a", "application/x-www-form-urlencoded"))
             .AssertProblem(HttpStatusCode.UnsupportedMediaType);
     }
 
@@ -173,7 +173,7 @@ public sealed class AuthFlowTests(FrontEndsFixture api)
     [InlineData("{\"refreshToken\":\"\"}")]
     public async Task Refresh_without_a_token_is_400(string body)
     {
-        await (await api.Auth.SendRaw(HttpMethod.Post, "/auth/refresh", body)).AssertProblem(HttpStatusCode.BadRequest);
+        await (await api.Auth.SendInvalid(HttpMethod.Post, "/auth/refresh", body)).AssertProblem(HttpStatusCode.BadRequest);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Net;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -41,7 +42,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
         // Tests of this collection run one at a time, so the stored count moves only by what this one does.
         var storedBefore = await StoredUsers.Count(api.ServiceId);
 
-        var response = await api.Users.SendRaw(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
+        var response = await api.Users.SendInvalid(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("code", out _) || problem.TryGetProperty("errors", out _), why);
@@ -56,7 +57,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     [Fact]
     public async Task A_registration_that_is_not_json_is_415()
     {
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", "name=Ada", "text/plain")).AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", "name=Ada", "text/plain")).AssertProblem(HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]
@@ -64,7 +65,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var huge = $$"""{"name":"Ada","email":"a@b.co","password":"{{new string('p', 100_000)}}"}""";
 
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", huge)).AssertProblem(HttpStatusCode.RequestEntityTooLarge);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", huge)).AssertProblem(HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var nested = $$"""{"name":"Ada","email":"a@b.co","password":"correct horse battery","permissions":{{new string('[', 64)}}{{new string(']', 64)}}}""";
 
-        await (await api.Users.SendRaw(HttpMethod.Post, "/user/create", nested)).AssertProblem(HttpStatusCode.BadRequest);
+        await (await api.Users.SendInvalid(HttpMethod.Post, "/user/create", nested)).AssertProblem(HttpStatusCode.BadRequest);
     }
 
     public static TheoryData<string, string> InvalidUpdates => new()
@@ -92,7 +93,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
-        var response = await api.Users.SendRaw(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
+        var response = await api.Users.SendInvalid(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
 
         await response.AssertProblem(HttpStatusCode.BadRequest);
         var after = await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken);
@@ -120,6 +121,7 @@ public sealed class BadInputTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
+        using var invalid = DeliberatelyInvalid.Requests();
         var response = await api.Users.Send(path.Contains("update") ? HttpMethod.Put : HttpMethod.Get, path, new { name = "x" }, user.AccessToken);
 
         await response.AssertProblem(HttpStatusCode.NotFound);
@@ -128,6 +130,8 @@ public sealed class BadInputTests(FrontEndsFixture api)
     [Fact]
     public async Task Each_front_end_serves_only_its_own_routes()
     {
+        // Each port's document names only its own routes: these go where they are not served, on purpose.
+        using var misdirected = DeliberatelyInvalid.Requests();
         await (await api.Auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
         await (await api.Users.Login("a@b.co", "whatever password")).AssertProblem(HttpStatusCode.NotFound);
     }

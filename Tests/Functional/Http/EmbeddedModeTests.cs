@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -33,8 +34,8 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
             ["GATEWAY_PORT"] = FreePort.Next().ToString(),
             ["CLIENT_RATE_LIMIT"] = "3",
         });
-        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_authPort}") };
-        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_userPort}") };
+        _auth = ContractCheckingHandler.Client(_authPort);
+        _users = ContractCheckingHandler.Client(_userPort);
         _silo = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_siloPort}") };
     }
 
@@ -58,9 +59,12 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         var token = (await login.Json()).GetProperty("accessToken").GetString();
         Assert.Equal(HttpStatusCode.OK, (await _auth.Send(HttpMethod.Get, "/auth/me", token: token)).StatusCode);
 
-        // Routes answer only on their own port.
-        await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
-        await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
+        // Routes answer only on their own port (each port's document names only its own).
+        using (DeliberatelyInvalid.Requests())
+        {
+            await (await _users.Login(email, "correct horse battery")).AssertProblem(HttpStatusCode.NotFound);
+            await (await _auth.Register(ApiCalls.UniqueEmail())).AssertProblem(HttpStatusCode.NotFound);
+        }
 
         // CLIENT_RATE_LIMIT=3: a registration and two wrong guesses count (successful logins and 404s do not), then the limit.
         Assert.Equal(HttpStatusCode.Unauthorized, (await _auth.Login(email, "wrong password")).StatusCode);
@@ -76,7 +80,8 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
     {
         foreach (var api in new[] { _auth, _users })
         {
-            Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/dashboard/")).StatusCode);
+            // A probe of what the API ports do not serve: off the documents on purpose.
+            Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dashboard/").MarkInvalid())).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/metrics")).StatusCode);
         }
 
@@ -87,7 +92,7 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
             Content = JsonContent.Create(new { name = "Ada", email, password = "correct horse battery" }),
         };
         smuggled.Headers.Host = $"127.0.0.1:{_userPort}";
-        await (await _auth.SendAsync(smuggled)).AssertProblem(HttpStatusCode.NotFound);
+        await (await _auth.SendAsync(smuggled.MarkInvalid())).AssertProblem(HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.Created, (await _users.Register(email)).StatusCode);
     }
 
@@ -111,26 +116,5 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.Contains("# TYPE", await _silo.GetStringAsync("/metrics"));
-    }
-
-    [Fact]
-    public async Task The_openapi_document_lists_every_route()
-    {
-        var document = await (await _auth.GetAsync("/openapi/v1.json")).Json();
-        var routes = document.GetProperty("paths").EnumerateObject()
-            .SelectMany(path => path.Value.EnumerateObject().Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name}"))
-            .ToHashSet();
-
-        // Method and path: GET /user/{id} listed does not make DELETE /user/{id} or the admin list GET /user listed.
-        Assert.Superset(
-            new HashSet<string>
-            {
-                "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/logout-all", "GET /auth/me",
-                "GET /auth/sessions", "DELETE /auth/sessions/{id}", "POST /auth/introspect", "POST /user/create",
-                "PUT /user/update/{id}", "GET /user/{id}", "DELETE /user/{id}", "GET /user", "POST /auth/revoke",
-                "GET /.well-known/jwks.json", "GET /.well-known/openid-configuration", "GET /.well-known/oauth-authorization-server",
-            },
-            routes);
-        Assert.Equal(HttpStatusCode.OK, (await _auth.GetAsync("/scalar/v1")).StatusCode);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -40,8 +41,8 @@ public sealed class FrontEndsFixture : IAsyncLifetime
                 ("ADMIN_PASSWORD", AdminPassword)),
             Logs));
 
-        Auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}") };
-        Users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+        Auth = ContractCheckingHandler.Client(authPort);
+        Users = ContractCheckingHandler.Client(userPort);
         await WaitForAdmin();
     }
 
@@ -50,7 +51,7 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     {
         var port = FreePort.Next();
         _hosts.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", port.ToString())).With(settings), Logs));
-        return new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        return ContractCheckingHandler.Client(port);
     }
 
     /// <summary>One more user front end in this cluster, with extra settings and its own log; the caller stops it.</summary>

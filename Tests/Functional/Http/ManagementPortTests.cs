@@ -1,5 +1,6 @@
 using System.Net;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Http;
 
@@ -14,7 +15,7 @@ public sealed class ManagementPortTests(FrontEndsFixture api)
         var frontEnd = await api.StartUserFrontEnd(new LogCapture(), ("USER_PORT", userPort.ToString()), ("MANAGEMENT_PORT", managementPort.ToString()));
         try
         {
-            using var users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+            using var users = ContractCheckingHandler.Client(userPort);
             using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}") };
 
             var metrics = await management.GetStringAsync("/metrics");

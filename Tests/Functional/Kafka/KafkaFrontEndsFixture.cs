@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Streaming.Kafka.Testing;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Kafka;
 
@@ -34,8 +35,8 @@ public sealed class KafkaFrontEndsFixture : IAsyncLifetime
         _hosts.Add(await Hosts.StartApi(cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString()))));
         _hosts.Add(await Hosts.StartApi(cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString()),
             ("ADMIN_EMAIL", Http.FrontEndsFixture.AdminEmail), ("ADMIN_PASSWORD", Http.FrontEndsFixture.AdminPassword))));
-        Auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}") };
-        Users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+        Auth = ContractCheckingHandler.Client(authPort);
+        Users = ContractCheckingHandler.Client(userPort);
     }
 
     public async Task DisposeAsync()

@@ -68,7 +68,7 @@ public sealed class AuthorizationTests(FrontEndsFixture api)
     {
         var user = await api.SignUp();
 
-        var response = await api.Users.SendRaw(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
+        var response = await api.Users.SendInvalid(HttpMethod.Put, $"/user/update/{user.UserId}", body, token: user.AccessToken);
 
         await response.AssertProblem(expected);
         var me = await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken);
@@ -93,7 +93,7 @@ public sealed class AuthorizationTests(FrontEndsFixture api)
     {
         var email = ApiCalls.UniqueEmail();
 
-        var response = await api.Users.SendRaw(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
+        var response = await api.Users.SendInvalid(HttpMethod.Post, "/user/create", template.Replace("{email}", email));
 
         await response.AssertProblem(expected);
         Assert.True((await api.Users.Register(email)).StatusCode == HttpStatusCode.Created, $"{attempt} stored a user");

@@ -1,6 +1,7 @@
 using System.Net;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Security;
 
@@ -72,7 +73,7 @@ public sealed class ClientFailureLimitTests(FrontEndsFixture api)
         var frontEnd = await api.StartUserFrontEnd(new LogCapture(), ("USER_PORT", port.ToString()), ("CLIENT_RATE_LIMIT", "2"));
         try
         {
-            using var users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var users = ContractCheckingHandler.Client(port);
             var user = await api.SignUp();
             var statuses = new List<HttpStatusCode>();
             foreach (var name in new[] { "Ada", "Ada King", "Ada Lovelace" })

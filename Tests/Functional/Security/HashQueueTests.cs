@@ -1,6 +1,7 @@
 using System.Net;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Security;
 
@@ -16,7 +17,7 @@ public sealed class HashQueueTests(FrontEndsFixture api)
         var frontEnd = await api.StartAuthFrontEnd(new LogCapture(), ("AUTH_PORT", port.ToString()), ("HASH_QUEUE_LIMIT", "2"));
         try
         {
-            using var auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var auth = ContractCheckingHandler.Client(port);
 
             var flood = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => auth.Login(ApiCalls.UniqueEmail(), "unknown address")));
 

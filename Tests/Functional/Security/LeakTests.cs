@@ -11,6 +11,7 @@ using Orleans.Runtime;
 using Orleans.Streams;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Security;
 
@@ -96,20 +97,20 @@ public sealed class LeakTests(FrontEndsFixture api)
         var user = await api.SignUp();
         var answers = new[]
         {
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", """{"name":"Ada","email":"""),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", """{"name":42}"""),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", """{"name":"Ada","isAdmin":true}"""),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", "name=Ada", "text/plain"),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", $$"""{"name":"{{new string('a', 70_000)}}"}"""),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", "{}", "application/json; charset=bogus"),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", """{"name":"Ada","email":"""),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", """{"name":42}"""),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", """{"name":"Ada","isAdmin":true}"""),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", "name=Ada", "text/plain"),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", $$"""{"name":"{{new string('a', 70_000)}}"}"""),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", "{}", "application/json; charset=bogus"),
             await api.Users.Register(user.Email),
             await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { name = "x" }, user.AccessToken, ifMatch: "\"9\""),
             await api.Users.Send(HttpMethod.Get, $"/user/{Guid.NewGuid()}", token: user.AccessToken),
             await api.Users.Send(HttpMethod.Get, "/user/not-a-guid", token: user.AccessToken),
             await api.Auth.Send(HttpMethod.Get, "/auth/me", token: "eyJhbGciOiJIUzI1NiJ9.e30.x"),
-            await api.Auth.Send(HttpMethod.Get, "/auth/login"),
+            await api.Auth.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/auth/login").MarkInvalid()),
             await api.Auth.Login(user.Email, "wrong password"),
-            await api.Auth.SendRaw(HttpMethod.Post, "/auth/refresh", """{"refreshToken":[1,2]}"""),
+            await api.Auth.SendInvalid(HttpMethod.Post, "/auth/refresh", """{"refreshToken":[1,2]}"""),
         };
 
         foreach (var answer in answers)
@@ -153,14 +154,14 @@ public sealed class LeakTests(FrontEndsFixture api)
             await api.Auth.Login(user.Email, "wrong password"),
             await api.Auth.Send(HttpMethod.Get, "/auth/me", token: user.AccessToken),
             await api.Auth.Send(HttpMethod.Get, "/auth/me"),
-            await api.Auth.Send(HttpMethod.Put, "/auth/me"),
-            await api.Auth.Send(HttpMethod.Get, "/nowhere"),
+            await api.Auth.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/auth/me").MarkInvalid()),
+            await api.Auth.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/nowhere").MarkInvalid()),
             await api.Auth.Send(HttpMethod.Get, "/health/live"),
             await api.Auth.Send(HttpMethod.Get, "/openapi/v1.json"),
             await api.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken),
             await api.Users.Register(ApiCalls.UniqueEmail()),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", "{"),
-            await api.Users.SendRaw(HttpMethod.Post, "/user/create", $$"""{"name":"{{new string('a', 70_000)}}"}"""),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", "{"),
+            await api.Users.SendInvalid(HttpMethod.Post, "/user/create", $$"""{"name":"{{new string('a', 70_000)}}"}"""),
             await api.Users.Send(HttpMethod.Get, "/user", token: user.AccessToken),
             await api.Auth.Send(HttpMethod.Post, "/auth/logout", token: user.AccessToken),
         };

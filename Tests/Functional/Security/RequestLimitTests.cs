@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Api.Hosting;
 using Tests.Http;
+using TestSupport.OpenApi;
 
 namespace Tests.Security;
 
@@ -34,7 +35,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body, chunked) };
 
-            var response = await client.SendAsync(request);
+            var response = await client.SendAsync(request.MarkInvalid());
 
             await response.AssertProblem(HttpStatusCode.RequestEntityTooLarge);
         }
@@ -69,7 +70,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
                      (api.Users, HttpMethod.Put, $"/user/update/{user.UserId}", "name"),
                  })
         {
-            var response = await client.SendRaw(method, path, $$"""{"{{field}}":{{nested}}}""", token: user.AccessToken);
+            var response = await client.SendInvalid(method, path, $$"""{"{{field}}":{{nested}}}""", token: user.AccessToken);
 
             await response.AssertProblem(HttpStatusCode.BadRequest, "malformed_body");
         }
@@ -80,7 +81,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
     {
         foreach (var (client, path) in new[] { (api.Auth, "/auth/me"), (api.Users, $"/user/{Guid.NewGuid()}") })
         {
-            var over = await SendWithHeader(client, path, "X-Padding", new string('h', ApiHost.MaxRequestHeaderBytes));
+            var over = await SendWithHeader(client, path, "X-Padding", new string('h', ApiHost.MaxRequestHeaderBytes), invalid: true);
             var under = await SendWithHeader(client, path, "X-Padding", new string('h', ApiHost.MaxRequestHeaderBytes - 1024));
 
             Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, over.StatusCode);
@@ -97,7 +98,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
             request.Headers.TryAddWithoutValidation($"X-H{i}", "v");
         }
 
-        var response = await api.Auth.SendAsync(request);
+        var response = await api.Auth.SendAsync(request.MarkInvalid());
 
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
     }
@@ -105,6 +106,7 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
     [Fact]
     public async Task A_request_line_over_8_KiB_is_refused_with_414()
     {
+        using var tooLong = DeliberatelyInvalid.Requests();
         foreach (var client in new[] { api.Auth, api.Users })
         {
             var response = await client.GetAsync($"/user?email={new string('a', ApiHost.MaxRequestLineBytes)}");
@@ -149,8 +151,8 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
     [InlineData("application/json; charset=iso-8859-1")]
     public async Task A_json_body_in_another_charset_is_415_not_500(string contentType)
     {
-        var login = await api.Auth.SendRaw(HttpMethod.Post, "/auth/login", """{"email":"a@example.com","password":"whatever pass"}""", contentType);
-        var register = await api.Users.SendRaw(HttpMethod.Post, "/user/create", """{"name":"A","email":"a@example.com","password":"correct horse battery"}""", contentType);
+        var login = await api.Auth.SendInvalid(HttpMethod.Post, "/auth/login", """{"email":"a@example.com","password":"whatever pass"}""", contentType);
+        var register = await api.Users.SendInvalid(HttpMethod.Post, "/user/create", """{"name":"A","email":"a@example.com","password":"correct horse battery"}""", contentType);
 
         await login.AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
         await register.AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
@@ -171,15 +173,16 @@ public sealed class RequestLimitTests(FrontEndsFixture api)
     [InlineData("not an email")]
     public async Task A_login_email_that_registration_would_refuse_is_400_not_500(string escapedEmail)
     {
-        var response = await api.Auth.SendRaw(HttpMethod.Post, "/auth/login", $$"""{"email":"{{escapedEmail}}","password":"whatever pass"}""");
+        var response = await api.Auth.SendInvalid(HttpMethod.Post, "/auth/login", $$"""{"email":"{{escapedEmail}}","password":"whatever pass"}""");
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
     }
 
-    private static async Task<HttpResponseMessage> SendWithHeader(HttpClient client, string path, string name, string value)
+    private static async Task<HttpResponseMessage> SendWithHeader(HttpClient client, string path, string name, string value, bool invalid = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Options.Set(DeliberatelyInvalid.Option, invalid);
         request.Headers.TryAddWithoutValidation(name, value);
         return await client.SendAsync(request);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Security;
 
@@ -36,7 +37,7 @@ public sealed class TrustedProxyTests(FrontEndsFixture api)
         var frontEnd = await api.StartUserFrontEnd(new LogCapture(), [("USER_PORT", port.ToString()), ("CLIENT_RATE_LIMIT", "2"), .. settings]);
         try
         {
-            using var users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var users = ContractCheckingHandler.Client(port);
             await test(users);
         }
         finally

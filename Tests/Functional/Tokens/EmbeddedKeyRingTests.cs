@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Tests.Http;
+using TestSupport.OpenApi;
 
 namespace Tests.Tokens;
 
@@ -33,8 +34,8 @@ public sealed class EmbeddedKeyRingTests : IAsyncLifetime
     [Fact]
     public async Task Tokens_are_signed_from_an_in_memory_ring_and_the_jwks_publishes_its_key()
     {
-        using var auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_authPort}") };
-        using var users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_userPort}") };
+        using var auth = ContractCheckingHandler.Client(_authPort);
+        using var users = ContractCheckingHandler.Client(_userPort);
         var email = ApiCalls.UniqueEmail();
         Assert.Equal(HttpStatusCode.Created, (await users.Register(email)).StatusCode);
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Tokens;
 
@@ -119,6 +120,7 @@ public sealed class IntrospectionAndRevocationTests(FrontEndsFixture api)
     [Fact]
     public async Task Revocation_without_a_token_or_with_two_is_400()
     {
+        using var invalid = DeliberatelyInvalid.Requests();
         await (await api.Auth.Send(HttpMethod.Post, "/auth/revoke", new { })).AssertProblem(HttpStatusCode.BadRequest, "invalid_request");
         var two = new HttpRequestMessage(HttpMethod.Post, "/auth/revoke") { Content = new StringContent("token=a&token=b", Encoding.UTF8, "application/x-www-form-urlencoded") };
         await (await api.Auth.SendAsync(two)).AssertProblem(HttpStatusCode.BadRequest, "malformed_body");

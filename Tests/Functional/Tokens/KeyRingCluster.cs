@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Tests.Http;
 using Tests.Infrastructure;
+using TestSupport.OpenApi;
 
 namespace Tests.Tokens;
 
@@ -59,7 +60,7 @@ public abstract class KeyRingCluster : IAsyncLifetime
         AuthB = await StartAuth(FreePort.Next());
         var userPort = FreePort.Next();
         _apps.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString())), services: UseClock));
-        Users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}") };
+        Users = ContractCheckingHandler.Client(userPort);
         _client = await Hosts.StartClient(_cluster);
         await OnStarted();
     }
@@ -70,7 +71,7 @@ public abstract class KeyRingCluster : IAsyncLifetime
     public async Task<HttpClient> StartAuth(int port, params (string Key, string? Value)[] overrides)
     {
         _apps.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", port.ToString())).With(overrides), services: UseClock));
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var client = ContractCheckingHandler.Client(port);
         _clients.Add(client);
         return client;
     }
