@@ -212,16 +212,18 @@ public sealed class Report(BenchOptions options)
                 md.AppendLine($"- **{target}** (NOT met): {explanation}");
             }
 
-            // A scenario that gave no explanation of its own: the CPU split of each of its passes is the counter there is.
-            if (scenario.Bounds.Count == 0)
+            // A scenario that gave no explanation of its own: the CPU split (and GC) of each of its passes is the counter there is.
+            if (scenario.Bounds.Count == 0 && rows.Count > 0)
             {
                 foreach (var row in rows)
                 {
-                    md.AppendLine($"- **{Cell(row.Target)}** for \"{Cell(row.Measurement)}\" (NOT met, {Cell(Headline(row))}). How the cores were spent in the scenario's passes:");
-                    foreach (var (pass, split) in scenario.Cpu)
-                    {
-                        md.AppendLine($"  - {pass}: {split.Summary()}" + (scenario.Gc.TryGetValue(pass, out var gc) ? $"; GC: {gc}" : ""));
-                    }
+                    md.AppendLine($"- **{Cell(row.Target)}** for \"{Cell(row.Measurement)}\" (NOT met, {Cell(Headline(row))}).");
+                }
+
+                md.AppendLine("- How the cores were spent in the scenario's passes:");
+                foreach (var (pass, split) in scenario.Cpu)
+                {
+                    md.AppendLine($"  - {pass}: {split.Summary()}" + (scenario.Gc.TryGetValue(pass, out var gc) ? $"; GC: {gc}" : ""));
                 }
             }
 
