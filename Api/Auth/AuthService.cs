@@ -71,8 +71,8 @@ public sealed class AuthService(
                 return check;
         }
 
-        var user = await grains.GetGrain<IUserGrain>(userId.Value).Get();
-        if (user is null)
+        // The user as stored when the check completed: one grain call fewer per login.
+        if (check.User is not { } user)
         {
             return new LoginOutcome(LoginStatus.InvalidCredentials);
         }
@@ -182,8 +182,8 @@ public sealed class AuthService(
         var result = await hasher.VerifyAsync(ticket.PasswordHash!, password);
         var succeeded = result is not PasswordCheck.Failed;
         var rehashed = result is PasswordCheck.SucceededNeedsRehash ? await hasher.HashAsync(password) : null;
-        await user.CompletePasswordCheck(succeeded, rehashed, ticket.PasswordHash);
-        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials, CredentialVersion: ticket.CredentialVersion);
+        var view = await user.CompletePasswordCheck(succeeded, rehashed, ticket.PasswordHash);
+        return new LoginOutcome(succeeded ? LoginStatus.Succeeded : LoginStatus.InvalidCredentials, CredentialVersion: ticket.CredentialVersion, User: view);
     }
 
     public async Task<TokenResponse?> Refresh(string refreshToken)

@@ -1,3 +1,5 @@
+using Grains.Interfaces.Users;
+
 namespace Api.Auth;
 
 /// <summary>How a login ended, for the endpoint to translate into HTTP.</summary>
@@ -14,4 +16,4 @@ public enum LoginStatus
 
 /// <summary><paramref name="CredentialVersion"/>: the security stamp a succeeded password check was made against.</summary>
 public sealed record LoginOutcome(
-    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null, long CredentialVersion = 0);
+    LoginStatus Status, TokenResponse? Tokens = null, TimeSpan RetryAfter = default, MfaChallengeResponse? Challenge = null, long CredentialVersion = 0, UserView? User = null);

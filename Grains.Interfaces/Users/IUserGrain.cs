@@ -23,8 +23,9 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>
     /// Reports the outcome of a granted check. <paramref name="rehashed"/> replaces an outdated hash, but only
     /// while the stored hash is still <paramref name="checkedHash"/>, the one the check was made against.
+    /// Answers the stored user after a successful check of an active user (a login needs it next), else null.
     /// </summary>
-    Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null);
+    Task<UserView?> CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null);
 
     /// <summary>
     /// The user, when the credentials a login was checked against (<paramref name="credentialVersion"/>, from

@@ -20,7 +20,7 @@ public sealed partial class UserGrain : IUserAccountGrain
     // Memory only: a lost activation costs the user a new login, nothing more.
     private readonly Dictionary<string, (DateTimeOffset Expires, long CredentialVersion)> _mfaTickets = [];
 
-    private AccountState Account => user.State.Account;
+    private AccountState Account => State.Account;
 
     private PasswordGuessThrottle MfaThrottle => _mfaThrottle ??= new PasswordGuessThrottle(time, () => _mfaGuesses);
 
@@ -29,7 +29,7 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     public async Task<MailTokenIssue> IssueEmailVerification(string tokenHash)
     {
-        if (!user.State.IsActive || Account.EmailVerified)
+        if (!State.IsActive || Account.EmailVerified)
         {
             return MailTokenIssue.Nothing;
         }
@@ -40,18 +40,18 @@ public sealed partial class UserGrain : IUserAccountGrain
             return new MailTokenIssue(null, RetryAfter: last + VerificationResendInterval - now);
         }
 
-        Account.Verification = new MailToken(tokenHash, now + AccountLifetimes.Verification, user.State.Email);
+        Account.Verification = new MailToken(tokenHash, now + AccountLifetimes.Verification, State.Email);
         Account.LastVerificationIssuedAt = now;
-        await user.WriteStateAsync();
-        return new MailTokenIssue(user.State.Email, user.State.Name);
+        await _writer.WriteAsync();
+        return new MailTokenIssue(State.Email, State.Name);
     }
 
     public async Task<AccountResult> VerifyEmail(string tokenHash)
     {
         var now = time.GetUtcNow();
-        if (!user.State.IsActive
+        if (!State.IsActive
             || Account.Verification is not { } token
-            || token.Email != user.State.Email
+            || token.Email != State.Email
             || !token.Matches(tokenHash, now))
         {
             return AccountResult.Of(AccountStatus.TokenGone);
@@ -68,7 +68,7 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     public async Task<MailTokenIssue> IssuePasswordReset(string tokenHash)
     {
-        if (!user.State.IsActive)
+        if (!State.IsActive)
         {
             return MailTokenIssue.Nothing;
         }
@@ -81,16 +81,16 @@ public sealed partial class UserGrain : IUserAccountGrain
         }
 
         Account.ResetRequests.Add(now);
-        Account.Reset = new MailToken(tokenHash, now + AccountLifetimes.Reset, user.State.Email);
-        await user.WriteStateAsync();
-        return new MailTokenIssue(user.State.Email, user.State.Name);
+        Account.Reset = new MailToken(tokenHash, now + AccountLifetimes.Reset, State.Email);
+        await _writer.WriteAsync();
+        return new MailTokenIssue(State.Email, State.Name);
     }
 
     public async Task<AccountResult> ResetPassword(string tokenHash, string newPasswordHash)
     {
-        if (!user.State.IsActive
+        if (!State.IsActive
             || Account.Reset is not { } token
-            || token.Email != user.State.Email
+            || token.Email != State.Email
             || !token.Matches(tokenHash, time.GetUtcNow()))
         {
             return AccountResult.Of(AccountStatus.TokenGone);
@@ -98,14 +98,14 @@ public sealed partial class UserGrain : IUserAccountGrain
 
         await Change(() =>
         {
-            user.State.PasswordHash = newPasswordHash;
+            State.PasswordHash = newPasswordHash;
             Account.RevokeMailTokens();
             Account.ResetRequests.Clear();
             // Whoever proved the mailbox is the owner: past failures no longer count; logins in flight and
             // every session end, decided with the change and finished even if this activation dies.
-            user.State.Guesses = new GuessRecord();
-            user.State.CredentialVersion++;
-            user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
+            State.Guesses = new GuessRecord();
+            State.CredentialVersion++;
+            State.PendingRevocation = PendingRevocation.Merge(State.PendingRevocation, except: null);
             _outbox.Record(UserEvent.PasswordChanged);
         });
         await CompleteRevocation();
@@ -114,19 +114,19 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     public async Task<string?> BeginTotpSetup()
     {
-        if (!user.State.IsActive || Account.TotpEnabled)
+        if (!State.IsActive || Account.TotpEnabled)
         {
             return null;
         }
 
         Account.TotpSecret = TotpCodes.NewSecret();
-        await user.WriteStateAsync();
+        await _writer.WriteAsync();
         return Account.TotpSecret;
     }
 
     public async Task<AccountResult> ConfirmTotp(string code)
     {
-        if (!user.State.IsActive || Account.TotpEnabled || Account.TotpSecret is not { } secret)
+        if (!State.IsActive || Account.TotpEnabled || Account.TotpSecret is not { } secret)
         {
             return AccountResult.Of(AccountStatus.NotPending);
         }
@@ -155,7 +155,7 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     public async Task<AccountResult> DisableTotp(string code)
     {
-        if (!user.State.IsActive || !Account.TotpEnabled)
+        if (!State.IsActive || !Account.TotpEnabled)
         {
             return AccountResult.Of(AccountStatus.NotPending);
         }
@@ -172,7 +172,7 @@ public sealed partial class UserGrain : IUserAccountGrain
 
     public async Task<bool> ResetTotp()
     {
-        if (!user.State.IsActive || (!Account.TotpEnabled && Account.TotpSecret is null))
+        if (!State.IsActive || (!Account.TotpEnabled && Account.TotpSecret is null))
         {
             return false;
         }
@@ -198,8 +198,8 @@ public sealed partial class UserGrain : IUserAccountGrain
         // A ticket whose password check predates a credential change is dead: the change ended every login before it.
         if (!_mfaTickets.TryGetValue(ticketHash, out var ticket)
             || ticket.Expires <= time.GetUtcNow()
-            || ticket.CredentialVersion != user.State.CredentialVersion
-            || !user.State.IsActive
+            || ticket.CredentialVersion != State.CredentialVersion
+            || !State.IsActive
             || !Account.TotpEnabled)
         {
             _mfaTickets.Remove(ticketHash);
@@ -242,7 +242,7 @@ public sealed partial class UserGrain : IUserAccountGrain
             return AccountResult.Of(AccountStatus.InvalidCode);
         }
 
-        await user.WriteStateAsync();
+        await _writer.WriteAsync();
         MfaThrottle.Forgive();
         return new AccountResult(AccountStatus.Ok, View());
     }
@@ -258,8 +258,8 @@ public sealed partial class UserGrain : IUserAccountGrain
     /// <summary>A versioned change with its event, stored with the outbox (a failed write deactivates, see <see cref="WriteWithOutbox"/>).</summary>
     private async Task Change(Action apply)
     {
-        user.State.UpdatedAt = time.GetUtcNow();
-        user.State.Version++;
+        State.UpdatedAt = time.GetUtcNow();
+        State.Version++;
         apply();
         await WriteWithOutbox();
         _outbox.PublishSoon(TimeSpan.Zero);

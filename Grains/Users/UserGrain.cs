@@ -4,22 +4,36 @@ using Grains.Interfaces.Users;
 using Grains.Users.Account;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+using Orleans.Serialization.Invocation;
 
 namespace Grains.Users;
 
+/// <remarks>
+/// Reads of the stored state and plain profile changes interleave (<see cref="MayInterleave"/>): a read never
+/// queues behind a write, and the changes that arrive while a write is in flight are stored together by the next
+/// one (<see cref="UserStateWriter"/>), each still its own version and its own event.
+/// </remarks>
+[MayInterleave(nameof(MayInterleave))]
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> user,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
+    DeepCopier<UserState> copier,
     IChangeFeed changes,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     // While this activation lives, a failed revocation is retried this soon; the next activation retries it too.
     private static readonly TimeSpan RevocationRetry = TimeSpan.FromSeconds(5);
 
+    private UserStateWriter _writer = null!;
     private UserEventOutbox _outbox = null!;
     private IGrainTimer? _revocationRetry;
 
-    private PasswordGuessThrottle Throttle => field ??= new PasswordGuessThrottle(time, () => user.State.Guesses);
+    private PasswordGuessThrottle Throttle => field ??= new PasswordGuessThrottle(time, () => State.Guesses);
+
+    /// <summary>The state as calls change it; <see cref="UserStateWriter.Stored"/> is what reads answer from.</summary>
+    private UserState State => _writer.Working;
 
     // An address this activation is claiming right now; the email index asks before taking it over.
     private string? _claimingEmail;
@@ -28,11 +42,13 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _outbox = new UserEventOutbox(this, Id, user, logger);
+        _writer = new UserStateWriter(user, copier, () => changes.UserChanged(Id)) { BeforeWrite = () => _outbox.DropPublished(), Failed = DeactivateOnIdle };
+        _writer.Load();
+        _outbox = new UserEventOutbox(this, Id, _writer, logger);
         await _outbox.OnActivate();
 
         // Revocations a stored change decided and a previous activation did not finish.
-        if (user.State.PendingRevocation is not null)
+        if (State.PendingRevocation is not null)
         {
             ScheduleRevocationRetry(TimeSpan.Zero);
         }
@@ -42,7 +58,7 @@ public sealed partial class UserGrain(
 
     public async Task<UserWriteResult> Create(CreateUser command)
     {
-        if (user.State.Version > 0)
+        if (State.Version > 0)
         {
             return UserWriteResult.Of(UserWriteStatus.AlreadyExists);
         }
@@ -54,7 +70,7 @@ public sealed partial class UserGrain(
         }
 
         var now = time.GetUtcNow();
-        user.State = new UserState
+        _writer.Working = new UserState
         {
             Name = command.Name,
             Email = email,
@@ -64,26 +80,27 @@ public sealed partial class UserGrain(
             UpdatedAt = now,
             Version = 1,
         };
-        user.State.Account.EmailVerified = command.EmailVerified;
+        State.Account.EmailVerified = command.EmailVerified;
         if (command.VerificationTokenHash is { } verification)
         {
-            user.State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
-            user.State.Account.LastVerificationIssuedAt = now;
+            State.Account.Verification = new MailToken(verification, now + AccountLifetimes.Verification, email);
+            State.Account.LastVerificationIssuedAt = now;
         }
 
         _outbox.Record(UserEvent.Created);
+        var created = View();
         // On failure the reservation stays unconfirmed: the user may have been stored, and the email index asks
         // the reloaded grain before it lets anyone else take the address.
         await WriteWithOutbox();
 
         await EmailIndex(email).Confirm(Id);
         _outbox.PublishSoon(TimeSpan.Zero);
-        return new UserWriteResult(UserWriteStatus.Ok, View());
+        return new UserWriteResult(UserWriteStatus.Ok, created);
     }
 
     public async Task<UserWriteResult> Update(UpdateUser command)
     {
-        var state = user.State;
+        var state = State;
         if (!state.IsActive)
         {
             return UserWriteResult.Of(UserWriteStatus.NotFound);
@@ -100,6 +117,14 @@ public sealed partial class UserGrain(
         if (emailChanges && !await ClaimEmail(newEmail))
         {
             return UserWriteResult.Of(UserWriteStatus.EmailTaken);
+        }
+
+        // A profile change may have interleaved while the address was claimed: the version guard holds against it too.
+        if (emailChanges && command.ExpectedVersion is { } still && still != state.Version)
+        {
+            _claimingEmail = null;
+            await ReleaseEmail(newEmail);
+            return UserWriteResult.Of(UserWriteStatus.VersionMismatch);
         }
 
         var permissions = command.Permissions?.Distinct().ToList();
@@ -152,6 +177,8 @@ public sealed partial class UserGrain(
             _outbox.Record(UserEvent.PermissionsChanged);
         }
 
+        // This change's own version: changes interleaved while it is stored get theirs.
+        var changed = View();
         await WriteWithOutbox();
 
         if (emailChanges)
@@ -162,36 +189,50 @@ public sealed partial class UserGrain(
 
         _outbox.PublishSoon(TimeSpan.Zero);
         await CompleteRevocation();
-        return new UserWriteResult(UserWriteStatus.Ok, View());
+        return new UserWriteResult(UserWriteStatus.Ok, changed);
     }
 
     public async Task<bool> Deactivate()
     {
-        if (!user.State.IsActive)
+        if (!State.IsActive)
         {
             return false;
         }
 
         var now = time.GetUtcNow();
-        user.State.DeactivatedAt = now;
-        user.State.UpdatedAt = now;
-        user.State.Version++;
-        user.State.CredentialVersion++;
-        user.State.PendingRevocation = PendingRevocation.Merge(user.State.PendingRevocation, except: null);
+        State.DeactivatedAt = now;
+        State.UpdatedAt = now;
+        State.Version++;
+        State.CredentialVersion++;
+        State.PendingRevocation = PendingRevocation.Merge(State.PendingRevocation, except: null);
         _outbox.Record(UserEvent.Deleted);
         await WriteWithOutbox();
 
-        await ReleaseEmail(user.State.Email);
+        await ReleaseEmail(State.Email);
         _outbox.PublishSoon(TimeSpan.Zero);
         await CompleteRevocation();
         return true;
     }
 
-    public Task<UserView?> Get() => Task.FromResult(user.State.IsActive ? View() : null);
+    /// <summary>The stored user: never a change whose write is still in flight.</summary>
+    /// <summary>
+    /// Which calls may run while another is waiting: reads of the stored state, and changes that are applied
+    /// without waiting for anything before their write (no email to claim, no password hash), so an interleaved
+    /// change never splits another call's check from its change.
+    /// </summary>
+    public static bool MayInterleave(IInvokable request) =>
+        request.GetInterfaceType() == typeof(IUserGrain) && request.GetMethodName() switch
+        {
+            nameof(Get) or nameof(ConfirmLogin) => true,
+            nameof(Update) => request.GetArgument(0) is UpdateUser { Email: null, PasswordHash: null },
+            _ => false,
+        };
+
+        public Task<UserView?> Get() => Task.FromResult(_writer.Stored.IsActive ? View(_writer.Stored) : null);
 
     public async Task<LoginTicket> BeginPasswordCheck()
     {
-        if (!user.State.IsActive)
+        if (!State.IsActive)
         {
             return new LoginTicket(LoginTicketStatus.NotFound);
         }
@@ -199,47 +240,49 @@ public sealed partial class UserGrain(
         var (decision, wait, recordChanged) = Throttle.TryBegin();
         if (recordChanged)
         {
-            await user.WriteStateAsync();
+            await _writer.WriteAsync();
         }
 
         return decision switch
         {
-            GuessDecision.Granted => new LoginTicket(LoginTicketStatus.Granted, user.State.PasswordHash, CredentialVersion: user.State.CredentialVersion),
+            GuessDecision.Granted => new LoginTicket(LoginTicketStatus.Granted, State.PasswordHash, CredentialVersion: State.CredentialVersion),
             GuessDecision.Busy => new LoginTicket(LoginTicketStatus.Busy),
             _ => new LoginTicket(LoginTicketStatus.Throttled, RetryAfter: wait),
         };
     }
 
-    public async Task CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
+    public async Task<UserView?> CompletePasswordCheck(bool succeeded, string? rehashed, string? checkedHash = null)
     {
         var recordChanged = Throttle.Completed(succeeded);
 
         // A password change may have landed while the old hash was being checked: never write over it.
-        var rehash = succeeded && rehashed is not null && user.State.IsActive
-            && string.Equals(checkedHash, user.State.PasswordHash, StringComparison.Ordinal);
+        var rehash = succeeded && rehashed is not null && State.IsActive
+            && string.Equals(checkedHash, State.PasswordHash, StringComparison.Ordinal);
         if (rehash)
         {
             // Not a change the user made: the version (ETag) stays and no event is due.
-            user.State.PasswordHash = rehashed!;
+            State.PasswordHash = rehashed!;
         }
 
         if (rehash || recordChanged)
         {
-            await user.WriteStateAsync();
+            await _writer.WriteAsync();
         }
+
+        return succeeded && _writer.Stored.IsActive ? View(_writer.Stored) : null;
     }
 
     public Task<UserView?> ConfirmLogin(long credentialVersion) =>
-        Task.FromResult(user.State.IsActive && user.State.CredentialVersion == credentialVersion ? View() : null);
+        Task.FromResult(_writer.Stored.IsActive && _writer.Stored.CredentialVersion == credentialVersion ? View(_writer.Stored) : null);
 
     public Task<bool> HoldsEmail(string normalizedEmail) =>
-        Task.FromResult(_claimingEmail == normalizedEmail || (user.State.IsActive && user.State.Email == normalizedEmail));
+        Task.FromResult(_claimingEmail == normalizedEmail || (State.IsActive && State.Email == normalizedEmail));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // The outbox's reminder activates this grain after a silo loss; it resumes any revocation too, and stays
         // registered until that revocation is stored as done, so a second silo loss cannot drop it.
-        if (user.State.PendingRevocation is not null)
+        if (State.PendingRevocation is not null)
         {
             try
             {
@@ -251,20 +294,21 @@ public sealed partial class UserGrain(
             }
         }
 
-        await _outbox.OnReminder(reminderName, keepReminder: user.State.PendingRevocation is not null);
+        await _outbox.OnReminder(reminderName, keepReminder: State.PendingRevocation is not null);
     }
 
     /// <summary>
-    /// Stores the change with its events, the outbox's reminder in place first. When the write fails its fate is
-    /// unknown (a timeout may still have stored it), so this activation does not guess: it deactivates, and the
-    /// next call reads the stored state afresh, whose outbox re-registers its reminder.
+    /// Stores the change with its events, the outbox's reminder in place first, and announces it to the front ends
+    /// (the writer's afterWrite) before the caller resumes. When the write fails its fate is unknown (a timeout may
+    /// still have stored it), so this activation does not guess: it deactivates, and the next call reads the stored
+    /// state afresh, whose outbox re-registers its reminder.
     /// </summary>
     private async Task WriteWithOutbox()
     {
         try
         {
             await _outbox.EnsureReminder();
-            await user.WriteStateAsync();
+            await _writer.WriteAsync();
         }
         catch
         {
@@ -274,7 +318,6 @@ public sealed partial class UserGrain(
         }
 
         _claimingEmail = null;
-        await changes.UserChanged(Id);
     }
 
     /// <summary>
@@ -283,7 +326,7 @@ public sealed partial class UserGrain(
     /// </summary>
     private async Task CompleteRevocation()
     {
-        if (user.State.PendingRevocation is not { } pending)
+        if (State.PendingRevocation is not { } pending)
         {
             return;
         }
@@ -291,8 +334,8 @@ public sealed partial class UserGrain(
         try
         {
             await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: pending.Except);
-            user.State.PendingRevocation = null;
-            await user.WriteStateAsync();
+            State.PendingRevocation = null;
+            await _writer.WriteAsync();
         }
         catch (Exception e)
         {
@@ -336,9 +379,10 @@ public sealed partial class UserGrain(
 
     private IEmailIndexGrain EmailIndex(string email) => GrainFactory.GetGrain<IEmailIndexGrain>(email);
 
-    private UserView View()
+    private UserView View() => View(State);
+
+    private UserView View(UserState s)
     {
-        var s = user.State;
         return new UserView(Id, s.Name, s.Email, [.. s.Permissions], s.CreatedAt, s.UpdatedAt, s.Version, s.Account.EmailVerified, s.Account.TotpEnabled);
     }
 }

@@ -5,31 +5,22 @@ using Npgsql;
 namespace Silo.ReadModel;
 
 /// <summary>The users read model as a PostgreSQL table (created with the storage schema), one list per service.</summary>
-public sealed class PostgresUserDirectory(string connectionString, string serviceId) : IUserDirectory
+public sealed class PostgresUserDirectory : IUserDirectory
 {
-    private readonly NpgsqlDataSource _db = NpgsqlDataSource.Create(connectionString);
+    private readonly NpgsqlDataSource _db;
+    private readonly string _serviceId;
 
-    public async Task Apply(UserEvent userEvent, CancellationToken cancellationToken)
+    private readonly UserDirectoryBatcher _writes;
+
+    public PostgresUserDirectory(string connectionString, string serviceId)
     {
-        // Only a newer (or the same) version replaces a row, so replays and late arrivals change nothing.
-        await using var command = _db.CreateCommand("""
-            INSERT INTO user_directory (id, name, email, permissions, created_at, updated_at, version, active, service_id)
-            VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
-            ON CONFLICT (service_id, id) DO UPDATE
-               SET name = EXCLUDED.name, email = EXCLUDED.email, permissions = EXCLUDED.permissions,
-                   updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, active = EXCLUDED.active
-             WHERE user_directory.version <= EXCLUDED.version
-            """);
-        command.Parameters.AddWithValue(userEvent.UserId);
-        command.Parameters.AddWithValue(userEvent.Data.Name);
-        command.Parameters.AddWithValue(userEvent.Data.Email);
-        command.Parameters.AddWithValue(userEvent.Data.Permissions.ToArray());
-        command.Parameters.AddWithValue(userEvent.OccurredAt);
-        command.Parameters.AddWithValue(userEvent.Version);
-        command.Parameters.AddWithValue(userEvent.Type != UserEvent.Deleted);
-        command.Parameters.AddWithValue(serviceId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        _db = NpgsqlDataSource.Create(connectionString);
+        _serviceId = serviceId;
+        _writes = new UserDirectoryBatcher(_db, serviceId);
     }
+
+    /// <summary>Stored together with the events other users' projections apply at the same time (one transaction).</summary>
+    public Task Apply(UserEvent userEvent, CancellationToken cancellationToken) => _writes.Apply(userEvent, cancellationToken);
 
     public async Task<UserPage> Search(UserQuery query, CancellationToken cancellationToken)
     {
@@ -44,7 +35,7 @@ public sealed class PostgresUserDirectory(string connectionString, string servic
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)email ?? DBNull.Value);
         command.Parameters.AddWithValue(query.PageSize);
         command.Parameters.AddWithValue((long)(query.Page - 1) * query.PageSize);
-        command.Parameters.AddWithValue(serviceId);
+        command.Parameters.AddWithValue(_serviceId);
         var items = new List<UserView>();
         long total = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -74,7 +65,7 @@ public sealed class PostgresUserDirectory(string connectionString, string servic
     {
         await using var command = _db.CreateCommand("SELECT count(*) FROM user_directory WHERE service_id = $2 AND active AND ($1::text IS NULL OR email = $1)");
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)email ?? DBNull.Value);
-        command.Parameters.AddWithValue(serviceId);
+        command.Parameters.AddWithValue(_serviceId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

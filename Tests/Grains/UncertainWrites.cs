@@ -6,12 +6,21 @@ namespace Tests.Grains;
 
 /// <summary>
 /// The users' grain storage of the test cluster, able to do what a timed-out database write does: store the
-/// state and still report failure. Armed per grain, so other tests sharing the cluster are untouched.
+/// state and still report failure, or take its time (held until the test lets it go). Armed per grain, so other
+/// tests sharing the cluster are untouched.
 /// </summary>
 public sealed class UncertainWrites(IGrainStorage inner) : IGrainStorage
 {
     private static readonly ConcurrentDictionary<GrainId, bool> Armed = new();
     private static readonly ConcurrentDictionary<GrainId, int> Writes = new();
+    private static readonly ConcurrentDictionary<GrainId, HeldWrite> Held = new();
+    private static readonly ConcurrentDictionary<GrainId, ConcurrentQueue<long>> Versions = new();
+
+    /// <summary>The user versions the grain's stored writes carried, in order.</summary>
+    public static long[] VersionsWritten(GrainId grain) => Versions.TryGetValue(grain, out var v) ? [.. v] : [];
+
+    /// <summary>The grain's next write waits, once it has begun, until the test releases it: a slow database.</summary>
+    public static HeldWrite HoldNextWrite(GrainId grain) => Held[grain] = new HeldWrite();
 
     /// <summary>How many writes of the grain were stored.</summary>
     public static int WritesOf(GrainId grain) => Writes.GetValueOrDefault(grain);
@@ -23,7 +32,18 @@ public sealed class UncertainWrites(IGrainStorage inner) : IGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (Held.TryRemove(grainId, out var held))
+        {
+            held.Begun.SetResult();
+            await held.Release.Task;
+        }
+
         await inner.WriteStateAsync(stateName, grainId, grainState);
+        if (grainState.State is global::Grains.Users.UserState user)
+        {
+            Versions.GetOrAdd(grainId, _ => new()).Enqueue(user.Version);
+        }
+
         Writes.AddOrUpdate(grainId, 1, (_, n) => n + 1);
         if (Armed.TryRemove(grainId, out _))
         {

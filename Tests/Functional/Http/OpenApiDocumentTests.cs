@@ -65,6 +65,9 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
             ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
             ["SILO_PORT"] = FreePort.Next().ToString(),
             ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+            // The dashboard on, so that its ~30 routes exist to be left out.
+            ["DASHBOARD_USERNAME"] = "operator",
+            ["DASHBOARD_PASSWORD"] = "dashboard-password-for-tests",
         });
         try
         {
@@ -116,6 +119,8 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
             ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
             ["SILO_PORT"] = FreePort.Next().ToString(),
             ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+            ["DASHBOARD_USERNAME"] = "operator",
+            ["DASHBOARD_PASSWORD"] = "dashboard-password-for-tests",
         });
         try
         {

@@ -1,0 +1,70 @@
+using Grains.Interfaces.Users;
+using Npgsql;
+using Silo.Persistence;
+using Silo.ReadModel;
+
+namespace Tests.Kafka;
+
+/// <summary>
+/// The read model writes the events many users' projections apply at once in one transaction: against the real
+/// PostgreSQL, that must keep each user's newest version, the creation time of their first event, and let one
+/// event the database refuses fail alone.
+/// </summary>
+public sealed class ReadModelBatchTests
+{
+    [Fact]
+    public async Task Events_applied_at_once_are_all_stored_and_one_refused_event_fails_alone()
+    {
+        await PostgresSchema.EnsureCreatedAsync(ExternalServices.PostgresConnectionString, CancellationToken.None);
+        var service = $"batch-{Guid.NewGuid():N}";
+        var directory = new PostgresUserDirectory(ExternalServices.PostgresConnectionString, service);
+        var created = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var users = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid()).ToList();
+
+        // Each user's creation and two updates, all in flight together; one user's last name holds a NUL, which PostgreSQL refuses in text.
+        var refused = users[7];
+        var applies = users.SelectMany(id => new[]
+        {
+            directory.Apply(Event(id, UserEvent.Created, 1, "v1", created), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", created.AddMinutes(1)), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 3, id == refused ? "bad\0name" : "v3", created.AddMinutes(2)), CancellationToken.None),
+        }).ToList();
+        var outcomes = await Task.WhenAll(applies.Select(async t =>
+        {
+            try
+            {
+                await t;
+                return true;
+            }
+            catch (PostgresException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Equal(users.Count * 3 - 1, outcomes.Count(ok => ok));
+        var rows = await Rows(service);
+        Assert.Equal(users.Count, rows.Count);
+        Assert.All(users.Where(id => id != refused), id => Assert.Equal(("v3", 3L, created), rows[id]));
+        Assert.Equal(("v2", 2L, created), rows[refused]);
+    }
+
+    private static UserEvent Event(Guid userId, string type, long version, string name, DateTimeOffset at) =>
+        new(Guid.CreateVersion7(), type, userId, version, version, at, new UserEventData(name, $"{userId:N}@example.com", [], false, false));
+
+    private static async Task<Dictionary<Guid, (string Name, long Version, DateTimeOffset CreatedAt)>> Rows(string service)
+    {
+        await using var connection = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, name, version, created_at FROM user_directory WHERE service_id = $1", connection);
+        command.Parameters.AddWithValue(service);
+        var rows = new Dictionary<Guid, (string, long, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetGuid(0)] = (reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3));
+        }
+
+        return rows;
+    }
+}
