@@ -53,12 +53,14 @@ public static class ServiceDefaults
         return checks;
     }
 
-    /// <summary>OpenTelemetry metrics (HTTP server, Orleans, and the given meters), scraped at /metrics.</summary>
+    /// <summary>OpenTelemetry metrics (HTTP server, Orleans, the .NET runtime's GC and thread pool, and the given meters), scraped at /metrics.</summary>
     public static IServiceCollection AddMetrics(this IServiceCollection services, params string[] meters)
     {
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddMeter("Microsoft.Orleans")
+            // The runtime's own meter (GC pauses, allocations, thread pool): what bench/ reads to tell GC from other costs.
+            .AddMeter("System.Runtime")
             .AddMeter(meters)
             .AddPrometheusExporter());
         return services;

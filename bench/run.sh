@@ -2,7 +2,7 @@
 # The benchmark harness (issue 6): one command.
 #   bench/run.sh                  every scenario, full length (about 8-10 minutes on 2 cores), then bench/RESULTS.md
 #   bench/run.sh --smoke          a few seconds a scenario, to keep the harness working  -> bench/RESULTS.smoke.md
-#   bench/run.sh --scenario S2    one scenario (S1..S7); combines with --smoke           -> bench/RESULTS.S2.md
+#   bench/run.sh --scenario S2    one scenario (S1..S8); combines with --smoke           -> bench/RESULTS.S2.md
 # It builds Release, starts a throwaway PostgreSQL and Redis (scripts/services.sh) on free loopback ports in a
 # temp dir, runs the BenchmarkDotNet micro-benchmarks (bench/Bench.Micro, whole runs only), then bench/Bench.Runner,
 # which starts the mock Kafka cluster, the silo(s), both front ends and the baseline as processes, drives them and
@@ -16,7 +16,7 @@ scenario=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
-    --scenario) scenario=${2:?--scenario needs S1..S7}; shift ;;
+    --scenario) scenario=${2:?--scenario needs S1..S8}; shift ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; sed -n '2,9p' "$0" >&2; exit 2 ;;
   esac
@@ -25,7 +25,7 @@ done
 command="bench/run.sh${smoke:+ --smoke}${scenario:+ --scenario $scenario}"
 results="$root/bench/RESULTS${smoke:+.smoke}${scenario:+.$scenario}.md"
 
-ensure_packages curl
+ensure_packages curl nodejs
 work=$(mktemp -d /tmp/orleans-bench.XXXXXX)
 chmod 755 "$work"
 runner=""
@@ -57,6 +57,10 @@ for project in Silo/Silo.csproj Api/Api.csproj bench/Bench.Baseline/Bench.Baseli
                bench/Bench.Micro/Bench.Micro.csproj bench/Bench.Runner/Bench.Runner.csproj; do
   dotnet build "$root/$project" -c Release -nologo -v quiet >/dev/null
 done
+
+# The Node/Express comparison stack: exactly the locked packages (bcrypt ships its prebuilt binaries inside the package).
+echo "installing bench/node-stack (npm ci)"
+(cd "$root/bench/node-stack" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 pg_port=$(free_port)
 redis_port=$(free_port)

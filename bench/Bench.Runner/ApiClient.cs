@@ -125,11 +125,15 @@ public sealed class ApiClient : IDisposable
         return (response.StatusCode, VersionOf(response));
     }
 
-    /// <summary>PUT /user/update/{id} with a new name, guarded by If-Match; the status and the new version.</summary>
-    public async Task<(HttpStatusCode Status, long Version)> Rename(Guid id, string accessToken, long version, string name, CancellationToken cancellationToken = default)
+    /// <summary>PUT /user/update/{id} with a new name, guarded by If-Match when a version is given; the status and the new version.</summary>
+    public async Task<(HttpStatusCode Status, long Version)> Rename(Guid id, string accessToken, long? version, string name, CancellationToken cancellationToken = default)
     {
         var request = Authorized(HttpMethod.Put, $"/user/update/{id}", accessToken);
-        request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        if (version is { } expected)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{expected}\"");
+        }
+
         request.Content = Body(new { name });
         using var response = await _users.SendAsync(request, cancellationToken);
         await response.Content.ReadAsByteArrayAsync(cancellationToken);

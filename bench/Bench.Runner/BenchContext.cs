@@ -3,10 +3,18 @@ namespace Bench.Runner;
 /// <summary>What every scenario works with, and what one scenario leaves for another (S6 compares with S2 and S3).</summary>
 public sealed class BenchContext(BenchOptions options, Topology topology, Report report) : IDisposable
 {
+    /// <summary>How the CPU split names the runner's own process (the closed-loop generator and the mock brokers).</summary>
+    public const string RunnerName = CpuMeter.RunnerName;
+
     public BenchOptions Options { get; } = options;
     public Topology Topology { get; } = topology;
     public Report Report { get; } = report;
     public ApiClient Api { get; } = new(topology.AuthApi.HttpPort, topology.UserApi.HttpPort);
+
+    /// <summary>The Node stack serves the auth and the user routes on one port.</summary>
+    public ApiClient Node { get; } = new(topology.NodeStack.HttpPort, topology.NodeStack.HttpPort);
+
+    public RuntimeCounters Gc { get; } = new(() => topology.Processes.Where(p => p.MetricsPort is not null && !p.HasExited).Select(p => (p.Name, p.MetricsPort!.Value)));
 
     public CpuMeter Cpu { get; } = new(options, () => topology.Processes.Select(p => (p.Name, p.Pid)));
 
@@ -17,9 +25,22 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     /// <summary>Runs a pass and notes how the cores were shared while it ran.</summary>
     public async Task<T> Measured<T>(ScenarioReport scenario, string pass, Func<Task<T>> run)
     {
+        var gcBefore = await Gc.Sample();
         var before = Cpu.Sample();
         var result = await run();
-        scenario.Note($"CPU during {pass}: {CpuMeter.Split(before, Cpu.Sample())}");
+        var after = Cpu.Sample();
+        var gcAfter = await Gc.Sample();
+        var split = CpuMeter.Shares(before, after);
+        scenario.Cpu[pass] = split;
+        scenario.Note($"CPU during {pass}: {split}");
+        var rate = result is Latencies latencies ? latencies.Rate : (double?)null;
+        var gc = RuntimeCounters.Between(gcBefore, gcAfter, after.At - before.At, rate);
+        if (gc.Length > 0)
+        {
+            scenario.Gc[pass] = gc;
+            scenario.Note($"GC during {pass}: {gc}");
+        }
+
         return result;
     }
 
@@ -47,5 +68,10 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     public Task Idle(ScenarioReport scenario, string what) =>
         Measured(scenario, $"{what}, idle (no load, 5 s)", () => Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => 0));
 
-    public void Dispose() => Api.Dispose();
+    public void Dispose()
+    {
+        Api.Dispose();
+        Node.Dispose();
+        Gc.Dispose();
+    }
 }

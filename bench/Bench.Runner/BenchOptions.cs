@@ -5,7 +5,7 @@ public sealed record BenchOptions
 {
     public bool Smoke { get; init; }
 
-    /// <summary>Only this scenario (S1..S7), or all of them when null.</summary>
+    /// <summary>Only this scenario (S1..S8), or all of them when null.</summary>
     public string? Scenario { get; init; }
 
     public required string RepoRoot { get; init; }
@@ -22,7 +22,7 @@ public sealed record BenchOptions
     public string? MicroReport { get; init; }
 
     public TimeSpan Warmup => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
-    public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+    public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
 
     /// <summary>The passes that only explain a number (no target of their own) run shorter.</summary>
     public TimeSpan DiagnosisDuration => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
@@ -59,9 +59,9 @@ public sealed record BenchOptions
 
         string Required(string name) => values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
         var scenario = values.GetValueOrDefault("scenario")?.ToUpperInvariant();
-        if (scenario is not null && scenario is not ("S1" or "S2" or "S3" or "S4" or "S5" or "S6" or "S7"))
+        if (scenario is not null && scenario is not ("S1" or "S2" or "S3" or "S4" or "S5" or "S6" or "S7" or "S8"))
         {
-            throw new ArgumentException($"--scenario must be one of S1..S7, not '{scenario}'");
+            throw new ArgumentException($"--scenario must be one of S1..S8, not '{scenario}'");
         }
 
         return new BenchOptions

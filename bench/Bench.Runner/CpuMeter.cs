@@ -9,16 +9,20 @@ namespace Bench.Runner;
 public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name, int Pid)>> processes)
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
+    public const string RunnerName = "load generator (bench runner, mock Kafka)";
 
     public CpuSample Sample()
     {
         var byName = new Dictionary<string, double>
         {
-            ["load generator (bench runner, mock Kafka)"] = ProcessSeconds(Environment.ProcessId),
+            [RunnerName] = ProcessSeconds(Environment.ProcessId),
         };
-        foreach (var (name, pid) in processes())
+        List<(string Name, int Pid)> tracked = [.. processes()];
+        // A process's children count with it (the Node stack's workers are children of its primary).
+        var children = ChildrenByParent();
+        foreach (var (name, pid) in tracked)
         {
-            byName[name] = ProcessSeconds(pid);
+            byName[name] = ProcessSeconds(pid) + children.GetValueOrDefault(pid, []).Sum(ProcessSeconds);
         }
 
         if (PidFrom(Path.Combine(options.WorkDir, "pg", "postmaster.pid")) is { } postmaster)
@@ -36,12 +40,12 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
     }
 
     /// <summary>Cores used by each process between two samples, busiest first, and by the whole machine.</summary>
-    public static string Split(CpuSample before, CpuSample after)
+    public static CpuSplit Shares(CpuSample before, CpuSample after)
     {
         var wall = (after.At - before.At).TotalSeconds;
         if (wall <= 0)
         {
-            return "";
+            return new CpuSplit(0, 0, 0, []);
         }
 
         var parts = after.Processes
@@ -49,13 +53,11 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
             .Select(p => (p.Key, Cores: (p.Value - before.Processes[p.Key]) / wall))
             .Where(p => p.Cores >= 0.01)
             .OrderByDescending(p => p.Cores)
-            .Select(p => $"{p.Key} {p.Cores.ToString("F2", CultureInfo.InvariantCulture)}");
-        var machine = (after.MachineBusy - before.MachineBusy) / wall;
-        var steal = (after.Steal - before.Steal) / wall;
-        var softIrq = (after.SoftIrq - before.SoftIrq) / wall;
-        return $"machine {F(machine)} of {Environment.ProcessorCount} cores busy (of which hypervisor steal {F(steal)}, " +
-            $"softirq {F(softIrq)}): {string.Join(", ", parts)}";
+            .ToList();
+        return new CpuSplit((after.MachineBusy - before.MachineBusy) / wall, (after.Steal - before.Steal) / wall, (after.SoftIrq - before.SoftIrq) / wall, parts);
     }
+
+    public static string Split(CpuSample before, CpuSample after) => Shares(before, after).ToString();
 
     private static double ProcessSeconds(int pid)
     {
@@ -70,6 +72,34 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
         {
             return 0;
         }
+    }
+
+    private static Dictionary<int, List<int>> ChildrenByParent()
+    {
+        var byParent = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.TryParse(fields[1], out var ppid))
+                {
+                    (byParent.TryGetValue(ppid, out var list) ? list : byParent[ppid] = []).Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
+            }
+        }
+
+        return byParent;
     }
 
     private static IEnumerable<int> ChildrenOf(int parent)
@@ -99,7 +129,7 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
         }
     }
 
-    private static string F(double cores) => cores.ToString("F2", CultureInfo.InvariantCulture);
+    public static string F(double cores) => cores.ToString("F2", CultureInfo.InvariantCulture);
 
     private static (double Busy, double Steal, double SoftIrq) MachineSeconds()
     {
@@ -114,3 +144,28 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
 }
 
 public sealed record CpuSample(DateTime At, double MachineBusy, double Steal, double SoftIrq, IReadOnlyDictionary<string, double> Processes);
+
+/// <summary>Cores used during a pass: the machine's, and each process's, busiest first.</summary>
+public sealed record CpuSplit(double Machine, double Steal, double SoftIrq, IReadOnlyList<(string Name, double Cores)> Processes)
+{
+    /// <summary>The same split with a process whose CPU was counted elsewhere (a child that exited before the last sample).</summary>
+    public CpuSplit With(string name, double cores) =>
+        this with { Processes = [.. Processes.Append((Name: name, Cores: cores)).OrderByDescending(p => p.Item2)] };
+
+    /// <summary>The machine's load, the three busiest processes, and what ran outside the bench's own processes.</summary>
+    public string Summary()
+    {
+        var outside = Math.Max(0, Machine - Processes.Sum(p => p.Cores) - SoftIrq);
+        return $"{CpuMeter.F(Machine)} of {Environment.ProcessorCount} cores busy; " +
+            string.Join(", ", Processes.Take(3).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)}")) +
+            $"; outside the bench {CpuMeter.F(outside)}";
+    }
+
+    public double Outside => Math.Max(0, Machine - Processes.Sum(p => p.Cores) - SoftIrq);
+
+    public double Of(string name) => Processes.Where(p => p.Name == name).Select(p => p.Cores).FirstOrDefault();
+
+    public override string ToString() =>
+        $"machine {CpuMeter.F(Machine)} of {Environment.ProcessorCount} cores busy (of which hypervisor steal {CpuMeter.F(Steal)}, " +
+        $"softirq {CpuMeter.F(SoftIrq)}): {string.Join(", ", Processes.Select(p => $"{p.Name} {CpuMeter.F(p.Cores)}"))}";
+}

@@ -26,7 +26,7 @@ public static class EventScenario
         var consumer = Task.Factory.StartNew(() => Consume(ctx.Topology.Kafka.BootstrapServers, arrivals, ready, stop.Token), TaskCreationOptions.LongRunning);
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        var writers = await UpdateScenario.Writers(ctx, "s4", Writers);
+        var writers = await UpdateScenario.Writers(ctx.Api, "s4", Writers);
         var sent = new ConcurrentDictionary<(Guid User, long Version), long>();
         var answered = new ConcurrentDictionary<(Guid User, long Version), long>();
         long errors = 0;

@@ -72,19 +72,21 @@ public static class LoadGenerator
     /// kept with 1 ms timer ticks (every request due by then is started at once), never by spinning, which
     /// would take a core from the servers on a small machine.
     /// </summary>
-    /// <returns>Latencies counted from each request's scheduled start, and from the moment it was actually sent
-    /// (the difference is the load generator's own lag in keeping the schedule).</returns>
-    public static async Task<(Latencies FromSchedule, Latencies FromSend)> OpenLoop(Operation operation, double ratePerSecond, TimeSpan warmup, TimeSpan duration, int workerSlots)
+    /// <returns>Latencies counted from each request's scheduled start and from the moment it was actually sent, and
+    /// the generator's own lag (sent minus scheduled) for every request, answered or not.</returns>
+    public static async Task<OpenLoopResult> OpenLoop(Operation operation, double ratePerSecond, TimeSpan warmup, TimeSpan duration, int workerSlots)
     {
         await RunSchedule(operation, ratePerSecond, warmup, workerSlots, record: null);
         var fromSchedule = new List<double>((int)(ratePerSecond * duration.TotalSeconds) + 16);
         var fromSend = new List<double>(fromSchedule.Capacity);
+        var lag = new List<double>(fromSchedule.Capacity);
         long errors = 0;
         var clock = Stopwatch.StartNew();
-        await RunSchedule(operation, ratePerSecond, duration, workerSlots, (ok, scheduledMs, sentMs) =>
+        await RunSchedule(operation, ratePerSecond, duration, workerSlots, (ok, scheduledMs, sentMs, lagMs) =>
         {
             lock (fromSchedule)
             {
+                lag.Add(lagMs);
                 if (ok)
                 {
                     fromSchedule.Add(scheduledMs);
@@ -97,10 +99,10 @@ public static class LoadGenerator
             }
         });
         var elapsed = clock.Elapsed;
-        return (new Latencies(fromSchedule, errors, elapsed), new Latencies(fromSend, errors, elapsed));
+        return new OpenLoopResult(new Latencies(fromSchedule, errors, elapsed), new Latencies(fromSend, errors, elapsed), new Latencies(lag, 0, elapsed));
     }
 
-    private static async Task RunSchedule(Operation operation, double ratePerSecond, TimeSpan duration, int workerSlots, Action<bool, double, double>? record)
+    private static async Task RunSchedule(Operation operation, double ratePerSecond, TimeSpan duration, int workerSlots, Action<bool, double, double, double>? record)
     {
         var ticksPerRequest = Stopwatch.Frequency / ratePerSecond;
         var total = (long)(ratePerSecond * duration.TotalSeconds);
@@ -125,7 +127,7 @@ public static class LoadGenerator
         await Task.WhenAll(inFlight);
     }
 
-    private static async Task Fire(Operation operation, int slot, long due, Action<bool, double, double>? record)
+    private static async Task Fire(Operation operation, int slot, long due, Action<bool, double, double, double>? record)
     {
         var sent = Stopwatch.GetTimestamp();
         bool ok;
@@ -139,6 +141,9 @@ public static class LoadGenerator
         }
 
         var end = Stopwatch.GetTimestamp();
-        record?.Invoke(ok, Latencies.ToMs(end - due), Latencies.ToMs(end - sent));
+        record?.Invoke(ok, Latencies.ToMs(end - due), Latencies.ToMs(end - sent), Latencies.ToMs(sent - due));
     }
 }
+
+/// <summary>An open-loop pass: latency from the schedule, from the send, and how late the generator sent.</summary>
+public sealed record OpenLoopResult(Latencies FromSchedule, Latencies FromSend, Latencies Lag);

@@ -54,6 +54,28 @@ public static class LoginScenario
             $"highest hash rate: {Report.Rate(hashRate, "hash/s")}", Report.Ratio(paced.Rate / hashRate)));
 
         await Enumeration(ctx, scenario);
+        await OwnParallelLogins(ctx, scenario);
+    }
+
+    /// <summary>A user's own 32 logins at once with the right password: each must succeed (none throttled as if it were a guess).</summary>
+    private static async Task OwnParallelLogins(BenchContext ctx, ScenarioReport scenario)
+    {
+        const int Parallel = 32;
+        var account = (await ctx.Api.RegisterMany("s1-parallel", 1))[0];
+        var clock = Stopwatch.StartNew();
+        var statuses = await Task.WhenAll(Enumerable.Range(0, Parallel).Select(async _ => (await ctx.Api.Login(account.Email, account.Password)).Status));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var ok = statuses.Count(s => (int)s is >= 200 and < 300);
+        var throttled = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+        var other = Parallel - ok - throttled;
+        scenario.Add(new ResultRow($"one account, {Parallel} parallel logins with the right password: 2xx {ok}, 429 {throttled}, other {other}",
+            Report.Rate(ok / seconds, "logins/s"), "", "", (Parallel - ok).ToString(), "", "", $"all {Parallel} answered 2xx", ok == Parallel));
+        if (ok != Parallel)
+        {
+            scenario.Bound($"{Parallel} parallel logins of one account all 2xx",
+                $"The product answered {throttled} of them 429 and {other} with another non-2xx status: the per-account throttle counts logins with the " +
+                "right password as attempts, so a user's own burst is refused (a behaviour, not a CPU limit).");
+        }
     }
 
     /// <summary>Verifications per second with one loop per core, as many as the machine can do.</summary>

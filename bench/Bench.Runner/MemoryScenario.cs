@@ -26,6 +26,10 @@ public static class MemoryScenario
             start.ArgumentList.Add(argument);
         }
 
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{options.RedisPort},allowAdmin=true");
+        var server = redis.GetServer("127.0.0.1", options.RedisPort);
+        var usedBefore = await UsedMemory(server);
+        var keysBefore = await server.DatabaseSizeAsync();
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the memory probe");
         File.AppendAllText(Path.Combine(options.WorkDir, "pids"), $"{child.Id}\n");
         await child.WaitForExitAsync();
@@ -35,6 +39,8 @@ public static class MemoryScenario
         }
 
         var result = JsonSerializer.Deserialize<MemoryProbe.Result>(await File.ReadAllTextAsync(output))!;
+        var usedAfter = await UsedMemory(server);
+        var keysAfter = await server.DatabaseSizeAsync();
         var heapPerSession = (double)(result.HeapAfter - result.HeapBefore) / result.Sessions;
         var rssPerSession = (double)(result.RssAfter - result.RssBefore) / result.Sessions;
         scenario.Add(new ResultRow($"managed heap per session ({result.Sessions:N0} sessions)", $"{heapPerSession:F0} B", "", "", "0",
@@ -44,7 +50,65 @@ public static class MemoryScenario
         scenario.Add(new ResultRow("so the `SessionGrain` itself", $"{heapPerSession - perList:F0} B", "", "", ""));
         scenario.Add(new ResultRow("RSS per session", $"{rssPerSession:F0} B", "", "", ""));
         scenario.Add(new ResultRow("opening them", Report.Rate(result.Sessions / result.StartSeconds, "sessions/s"), "", "", ""));
+        // The probe also stores its warm-up sessions: divide by the session keys actually stored, not by the measured count.
+        var stored = 0;
+        await foreach (var _ in server.KeysAsync(pattern: "*/state/session/*", pageSize: 1000))
+        {
+            stored++;
+        }
+
+        stored = Math.Max(stored, 1);
+        var redisPerSession = (double)(usedAfter - usedBefore) / stored;
+        scenario.Add(new ResultRow($"Redis bytes per stored session (INFO memory used_memory {usedBefore / 1048576.0:F1} → {usedAfter / 1048576.0:F1} MiB over {stored:N0} session keys; all keys {keysBefore:N0} → {keysAfter:N0})",
+            $"{redisPerSession:F0} B", "", "", "", "", "", "≤ 1 KB (1,024 B)", redisPerSession <= 1024));
+        var sample = await SampleSessionKey(server, redis.GetDatabase());
+        if (sample is { } key)
+        {
+            scenario.Add(new ResultRow($"MEMORY USAGE of one session's key (`{key.Name}`, {key.Type})", $"{key.Bytes} B", "", "", ""));
+        }
+
+        if (redisPerSession > 1024)
+        {
+            scenario.Bound("Redis bytes per stored session ≤ 1 KB",
+                $"{(double)(keysAfter - keysBefore) / stored:F2} keys were stored per session (its own and its user's session list)" +
+                (sample is { } k ? $"; one session's key alone takes {k.Bytes} B (MEMORY USAGE: the value, the key name and Redis' per-key overhead)" : "") +
+                ". What a session stores (its serialised state and the key's naming) is the bound, not the machine.");
+        }
+
+        if (heapPerSession > 2048)
+        {
+            scenario.Bound("managed heap per session ≤ 2 KB",
+                $"Of the {heapPerSession:F0} B, the user's `UserSessionsGrain` takes {perList:F0} B (measured alone) and the `SessionGrain` " +
+                $"{heapPerSession - perList:F0} B; activations after the run: " +
+                string.Join(", ", result.Activations.OrderByDescending(a => a.Value).Take(4).Select(a => $"{a.Key} {a.Value:N0}")) +
+                ". Each activation carries Orleans' own per-activation cost, so bytes per session follow activations per session.");
+        }
+
         scenario.Note($"heap {result.HeapBefore / 1048576.0:F1} → {result.HeapAfter / 1048576.0:F1} MiB; RSS {result.RssBefore / 1048576.0:F1} → {result.RssAfter / 1048576.0:F1} MiB.");
         scenario.Note("activations after: " + string.Join(", ", result.Activations.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {a.Value:N0}")) + ".");
+    }
+
+    private static async Task<long> UsedMemory(StackExchange.Redis.IServer server)
+    {
+        var info = await server.InfoAsync("memory");
+        return long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The first key whose name says it holds a session grain's state, and what it costs Redis.</summary>
+    private static async Task<(string Name, string Type, long Bytes)?> SampleSessionKey(StackExchange.Redis.IServer server, StackExchange.Redis.IDatabase db)
+    {
+        await foreach (var key in server.KeysAsync(pattern: "*session*", pageSize: 1000))
+        {
+            var name = key.ToString();
+            if (name.Contains("usersessions", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var bytes = (long)await db.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0");
+            return (name, (await db.KeyTypeAsync(key)).ToString().ToLowerInvariant(), bytes);
+        }
+
+        return null;
     }
 }

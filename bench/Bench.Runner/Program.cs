@@ -8,6 +8,12 @@ if (args.Length > 0 && args[0] == "memory")
     return await MemoryProbe.Run(args[1..]);
 }
 
+// S2's open-loop generator: its own process, at a raised priority.
+if (args.Length > 0 && args[0] == "openloop")
+{
+    return await OpenLoopProbe.Run(args[1..]);
+}
+
 BenchOptions options;
 try
 {
@@ -39,7 +45,7 @@ var clusterScenarios = new (string Id, Func<BenchContext, Task> Run)[]
 
 try
 {
-    if (clusterScenarios.Any(s => options.Runs(s.Id)) || options.Runs("S6"))
+    if (clusterScenarios.Any(s => options.Runs(s.Id)) || options.Runs("S6") || options.Runs("S8"))
     {
         Console.WriteLine("starting the topology: mock Kafka, 1 silo, auth and user front ends, baseline");
         await using var topology = await Topology.Start(options, silos: 1);
@@ -57,6 +63,12 @@ try
         if (options.Runs("S6"))
         {
             await Attempt(report, "S6", () => ScaleOutScenario.Run(context));
+        }
+
+        // Last: it kills a silo of the three S6 left (or starts them).
+        if (options.Runs("S8"))
+        {
+            await Attempt(report, "S8", () => FailoverScenario.Run(context));
         }
     }
     else

@@ -25,6 +25,21 @@ public sealed class ScenarioReport(string id, string title, string measures)
     public string Measures { get; } = measures;
     public List<ResultRow> Rows { get; } = [];
     public List<string> Notes { get; } = [];
+
+    /// <summary>How the cores were shared in each measured pass, by pass name; the analysis reads them.</summary>
+    public Dictionary<string, CpuSplit> Cpu { get; } = [];
+
+    /// <summary>The servers' GC pause share and allocation rate in each measured pass, where they export them.</summary>
+    public Dictionary<string, string> Gc { get; } = [];
+
+    /// <summary>For a target not met: what the run's counters say bounds it (written into the Analysis section).</summary>
+    public List<(string Target, string Explanation)> Bounds { get; } = [];
+
+    public void Bound(string target, string explanation)
+    {
+        Bounds.Add((target, explanation));
+        Console.WriteLine($"  {Id} bound: {target}: {explanation}");
+    }
     public string? Failure { get; set; }
 
     public void Add(ResultRow row)
@@ -156,15 +171,70 @@ public sealed class Report(BenchOptions options)
             md.AppendLine(File.ReadAllText(micro).Trim());
         }
 
-        var analysis = Path.Combine(options.RepoRoot, "bench", "ANALYSIS.md");
-        if (!options.Smoke && File.Exists(analysis))
-        {
-            md.AppendLine();
-            md.AppendLine(File.ReadAllText(analysis).TrimEnd());
-        }
-
+        WriteAnalysis(md);
         File.WriteAllText(options.ResultsPath, md.ToString());
         Console.WriteLine($"wrote {options.ResultsPath}");
+    }
+
+    /// <summary>
+    /// What bounds each missed target, from the counters this run collected: the scenario's own explanation when it
+    /// gave one, otherwise the CPU split of each of its passes. Nothing here is written by hand after the run.
+    /// </summary>
+    private void WriteAnalysis(StringBuilder md)
+    {
+        md.AppendLine();
+        md.AppendLine("## Analysis (written by this run from its counters)");
+        md.AppendLine();
+        md.AppendLine($"This machine has {Environment.ProcessorCount} cores and everything shares them, so a closed-loop pass usually keeps them all busy and " +
+            "a ratio then compares **CPU spent per request across all processes**: \"CPU-bound\" below names the processes that spent it, per operation " +
+            "(cores ÷ rate). A pass that leaves the cores idle is bound by waiting instead. \"Outside the bench\" is CPU the machine spent on " +
+            "processes the bench did not start: a non-zero value means the machine was not quiet and the numbers are not to be trusted. " +
+            "A VM like this one moves by about ±15 % between windows: read a ratio as ±0.1.");
+        var missed = 0;
+        foreach (var scenario in _scenarios)
+        {
+            var rows = scenario.Rows.Where(r => r.Met == false).ToList();
+            if (rows.Count == 0 && scenario.Failure is null)
+            {
+                continue;
+            }
+
+            md.AppendLine();
+            md.AppendLine($"### {scenario.Id} — {scenario.Title}");
+            md.AppendLine();
+            if (scenario.Failure is not null)
+            {
+                md.AppendLine($"- **failed** before it measured everything: `{Cell(scenario.Failure)}`; see the servers' logs in bench/logs/.");
+            }
+
+            foreach (var (target, explanation) in scenario.Bounds)
+            {
+                md.AppendLine($"- **{target}** (NOT met): {explanation}");
+            }
+
+            // A scenario that gave no explanation of its own: the CPU split (and GC) of each of its passes is the counter there is.
+            if (scenario.Bounds.Count == 0 && rows.Count > 0)
+            {
+                foreach (var row in rows)
+                {
+                    md.AppendLine($"- **{Cell(row.Target)}** for \"{Cell(row.Measurement)}\" (NOT met, {Cell(Headline(row))}).");
+                }
+
+                md.AppendLine("- How the cores were spent in the scenario's passes:");
+                foreach (var (pass, split) in scenario.Cpu)
+                {
+                    md.AppendLine($"  - {pass}: {split.Summary()}" + (scenario.Gc.TryGetValue(pass, out var gc) ? $"; GC: {gc}" : ""));
+                }
+            }
+
+            missed += rows.Count;
+        }
+
+        if (missed == 0 && !AnyFailed)
+        {
+            md.AppendLine();
+            md.AppendLine("Every target measured in this run was met.");
+        }
     }
 
     private static string Headline(ResultRow row)

@@ -22,20 +22,28 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
     public int HttpPort { get; }
+
+    /// <summary>Where its Prometheus /metrics answers (the silo's HTTP port, a front end's MANAGEMENT_PORT), if anywhere.</summary>
+    public int? MetricsPort { get; set; }
     public string Log { get; }
     public int Pid => _process.Id;
 
-    public static ServiceProcess Start(BenchOptions options, string name, string dll, IReadOnlyDictionary<string, string> environment, int httpPort)
+    public static ServiceProcess Start(BenchOptions options, string name, string dll, IReadOnlyDictionary<string, string> environment, int httpPort) =>
+        Start(options, name, "dotnet", dll, environment, httpPort);
+
+    /// <summary>Runs <paramref name="program"/> with one argument (a .dll for dotnet, a script for node) from the argument's folder.</summary>
+    public static ServiceProcess Start(BenchOptions options, string name, string program, string file, IReadOnlyDictionary<string, string> environment, int httpPort)
     {
         var log = Path.Combine(options.WorkDir, $"{name}.log");
         var start = new ProcessStartInfo("/bin/sh")
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(file)!,
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$0\" >\"$1\" 2>&1");
-        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("exec \"$0\" \"$1\" >\"$2\" 2>&1");
+        start.ArgumentList.Add(program);
+        start.ArgumentList.Add(file);
         start.ArgumentList.Add(log);
         start.Environment.Clear();
         foreach (var inherited in new[] { "PATH", "HOME", "DOTNET_ROOT" })
@@ -83,6 +91,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"{Name} was not ready in {timeout.TotalSeconds} s; see {Log}");
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL, as <c>kill -9</c>: no shutdown, no goodbye to the cluster.</summary>
+    public async Task KillHard()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

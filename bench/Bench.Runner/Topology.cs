@@ -13,6 +13,7 @@ public sealed class Topology : IAsyncDisposable
 {
     public const string KafkaTopic = "user-events";
     public const int KafkaPartitions = 8;
+    public const string NodeKafkaTopic = "node-user-events";
     public const string AdminEmail = "bench-admin@example.com";
 
     private const string Release = "bin/Release/net10.0";
@@ -33,15 +34,22 @@ public sealed class Topology : IAsyncDisposable
     public ServiceProcess AuthApi { get; private set; } = null!;
     public ServiceProcess UserApi { get; private set; } = null!;
     public ServiceProcess Baseline { get; private set; } = null!;
+
+    /// <summary>Stock JwtBearer validating the product's tokens (Bench.Baseline, BASELINE_MODE=jwt).</summary>
+    public ServiceProcess BaselineJwt { get; private set; } = null!;
+
+    /// <summary>The Node/Express design's routes (bench/node-stack), on the same PostgreSQL, Redis and mock Kafka.</summary>
+    public ServiceProcess NodeStack { get; private set; } = null!;
     public IReadOnlyList<ServiceProcess> Silos => _silos;
 
-    public IEnumerable<ServiceProcess> Processes => _silos.Concat([AuthApi, UserApi, Baseline]).Concat(_extraFrontEnds).Where(p => p is not null);
+    public IEnumerable<ServiceProcess> Processes => _silos.Concat([AuthApi, UserApi, Baseline, BaselineJwt, NodeStack]).Concat(_extraFrontEnds).Where(p => p is not null);
 
     public static async Task<Topology> Start(BenchOptions options, int silos)
     {
         var kafka = MockKafkaCluster.Start(3);
         // The mock brokers do not implement CreateTopics, so the topic and its dead-letter topic exist before the silos look.
         kafka.CreateStreamTopics(KafkaTopic, KafkaPartitions);
+        kafka.CreateTopic(NodeKafkaTopic, KafkaPartitions);
         var topology = new Topology(options, kafka);
         try
         {
@@ -55,7 +63,20 @@ public sealed class Topology : IAsyncDisposable
                 Path.Combine(options.RepoRoot, "bench/Bench.Baseline", Release, "Bench.Baseline.dll"),
                 new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{baselinePort}" },
                 baselinePort);
-            foreach (var process in new[] { topology.AuthApi, topology.UserApi, topology.Baseline })
+            var jwtPort = FreePort.Next();
+            topology.BaselineJwt = ServiceProcess.Start(
+                options,
+                "baseline-jwt",
+                Path.Combine(options.RepoRoot, "bench/Bench.Baseline", Release, "Bench.Baseline.dll"),
+                new Dictionary<string, string>
+                {
+                    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{jwtPort}",
+                    ["BASELINE_MODE"] = "jwt",
+                    ["JWT_SECRET"] = topology._jwtSecret,
+                },
+                jwtPort);
+            topology.NodeStack = topology.StartNodeStack();
+            foreach (var process in new[] { topology.AuthApi, topology.UserApi, topology.Baseline, topology.BaselineJwt, topology.NodeStack })
             {
                 await process.WaitUntilReady(TimeSpan.FromSeconds(120));
             }
@@ -92,6 +113,7 @@ public sealed class Topology : IAsyncDisposable
                 ["DASHBOARD_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)),
             };
             var silo = ServiceProcess.Start(_options, $"silo-{index}", Dll("Silo"), environment, httpPort);
+            silo.MetricsPort = httpPort;
             _silos.Add(silo);
             started.Add(silo);
         }
@@ -111,13 +133,38 @@ public sealed class Topology : IAsyncDisposable
         return process;
     }
 
+    private ServiceProcess StartNodeStack()
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["PORT"] = port.ToString(),
+            ["JWT_SECRET"] = _jwtSecret,
+            ["REDIS_HOST"] = "127.0.0.1",
+            ["REDIS_PORT"] = _options.RedisPort.ToString(),
+            ["POSTGRES_HOST"] = "127.0.0.1",
+            ["POSTGRES_PORT"] = _options.PostgresPort.ToString(),
+            ["POSTGRES_USER"] = "postgres",
+            ["POSTGRES_PASSWORD"] = _options.PostgresPassword,
+            ["POSTGRES_DB"] = "postgres",
+            ["KAFKA_BROKER"] = Kafka.BootstrapServers,
+            ["KAFKA_TOPIC"] = NodeKafkaTopic,
+            ["WORKERS"] = "2",
+            ["NODE_ENV"] = "production",
+        };
+        return ServiceProcess.Start(_options, "node-stack", "node", Path.Combine(_options.RepoRoot, "bench/node-stack/server.js"), environment, port);
+    }
+
     private ServiceProcess StartApi(string name, string role, string portVariable, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort.Next();
+        var managementPort = FreePort.Next();
         var environment = new Dictionary<string, string>(ClusterEnvironment())
         {
             ["API_ROLE"] = role,
             [portVariable] = port.ToString(),
+            // /metrics (with the runtime's GC counters) is served only on this port.
+            ["MANAGEMENT_PORT"] = managementPort.ToString(),
             ["JWT_SECRET"] = _jwtSecret,
             // Every request of the load generator comes from 127.0.0.1: the per-client limit (60 a minute)
             // would turn S1 into a test of the limiter. The per-account throttle stays as shipped.
@@ -134,7 +181,9 @@ public sealed class Topology : IAsyncDisposable
             environment["ADMIN_PASSWORD"] = _adminPassword;
         }
 
-        return ServiceProcess.Start(_options, name, Dll("Api"), environment, port);
+        var process = ServiceProcess.Start(_options, name, Dll("Api"), environment, port);
+        process.MetricsPort = managementPort;
+        return process;
     }
 
     private Dictionary<string, string> ClusterEnvironment() => new()
@@ -151,7 +200,7 @@ public sealed class Topology : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Front ends first, then silos, then the brokers they talk to.
-        foreach (var process in _extraFrontEnds.Concat([AuthApi, UserApi, Baseline]).Where(p => p is not null))
+        foreach (var process in _extraFrontEnds.Concat([AuthApi, UserApi, Baseline, BaselineJwt, NodeStack]).Where(p => p is not null))
         {
             await process.DisposeAsync();
         }

@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace Bench.Runner;
+
+/// <summary>
+/// Turns the counters a pass collected (its CPU split, the generator's lag) into the sentence the results'
+/// analysis gives for a missed target, so RESULTS.md says what bounds a number without a hand-written file.
+/// </summary>
+public static class Analysis
+{
+    /// <summary>Below this share of the machine's cores busy, a pass is not bound by CPU but by waiting.</summary>
+    private const double Saturated = 0.9;
+
+    /// <summary>
+    /// Whether the cores were the bound during <paramref name="pass"/>, which process used most of them, and the CPU
+    /// each spent per operation (cores ÷ rate): comparing that with the baseline's says where the extra cost is.
+    /// </summary>
+    public static string CpuBound(ScenarioReport scenario, string pass, double rate, string unit)
+    {
+        if (!scenario.Cpu.TryGetValue(pass, out var split))
+        {
+            return $"No CPU split was recorded for \"{pass}\".";
+        }
+
+        var cores = Environment.ProcessorCount;
+        var busy = split.Machine / cores;
+        var verdict = busy >= Saturated
+            ? $"CPU-bound: the machine was {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\""
+            : $"not CPU-bound: the machine was only {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\", so the time goes to waiting (a lock, a queue, a round trip, a serialised turn)";
+        var perOperation = rate > 0
+            ? string.Join(", ", split.Processes.Take(4).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)} cores = {Micro(p.Cores / rate)} per {unit}"))
+            : "no operation completed";
+        var gc = scenario.Gc.TryGetValue(pass, out var counters) ? $" GC: {counters}." : "";
+        return $"{verdict}; {perOperation}; outside the bench {CpuMeter.F(split.Outside)} cores.{gc}";
+    }
+
+    /// <summary>CPU seconds per operation, in microseconds.</summary>
+    public static string Micro(double seconds) => $"{(seconds * 1e6).ToString("F0", CultureInfo.InvariantCulture)} µs";
+}

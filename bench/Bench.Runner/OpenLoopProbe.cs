@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace Bench.Runner;
+
+/// <summary>
+/// S2's open-loop pass in a process of its own, started at a raised priority, so that the generator is not
+/// starved by the servers it loads (in the runner's process it shared a thread pool with everything else).
+/// It reports its own lag (how late each request was sent against the schedule) and the CPU it used, so a
+/// reader can tell generator starvation from server latency.
+/// </summary>
+public static class OpenLoopProbe
+{
+    public sealed record Summary(int Count, long Errors, double ElapsedSeconds, double P50, double P99, double Max);
+
+    public sealed record Result(
+        double Rate,
+        Summary FromSchedule,
+        Summary FromSend,
+        Summary Lag,
+        double CpuSeconds,
+        double WallSeconds,
+        int Nice);
+
+    /// <summary>openloop --port P --tokens FILE --rate R --warmup-ms W --duration-ms D --out FILE</summary>
+    public static async Task<int> Run(string[] args)
+    {
+        string Argument(string name) => args[Array.IndexOf(args, name) + 1];
+        RaisePriority();
+        var port = int.Parse(Argument("--port"), CultureInfo.InvariantCulture);
+        var tokens = await File.ReadAllLinesAsync(Argument("--tokens"));
+        var rate = double.Parse(Argument("--rate"), CultureInfo.InvariantCulture);
+        var warmup = TimeSpan.FromMilliseconds(int.Parse(Argument("--warmup-ms"), CultureInfo.InvariantCulture));
+        var duration = TimeSpan.FromMilliseconds(int.Parse(Argument("--duration-ms"), CultureInfo.InvariantCulture));
+        // Enough threads from the start that the pool's slow injection never delays a send.
+        ThreadPool.SetMinThreads(Environment.ProcessorCount * 8, Environment.ProcessorCount * 8);
+
+        using var api = new ApiClient(port, port);
+        var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        var result = await LoadGenerator.OpenLoop(
+            async (slot, ct) => await api.Me(tokens[slot % tokens.Length], ct) == HttpStatusCode.OK,
+            rate,
+            warmup,
+            duration,
+            workerSlots: tokens.Length);
+        self.Refresh();
+        var output = new Result(
+            result.FromSchedule.Rate,
+            Summarise(result.FromSchedule),
+            Summarise(result.FromSend),
+            Summarise(result.Lag),
+            (self.TotalProcessorTime - cpuBefore).TotalSeconds,
+            wall.Elapsed.TotalSeconds,
+            Nice());
+        await File.WriteAllTextAsync(Argument("--out"), JsonSerializer.Serialize(output));
+        return 0;
+    }
+
+    private static Summary Summarise(Latencies l) => new(l.Count, l.Errors, l.Elapsed.TotalSeconds, l.P50, l.P99, l.Max);
+
+    /// <summary>High priority (nice -11 on Linux); it needs root or CAP_SYS_NICE, and the run says which it got.</summary>
+    public static void RaisePriority()
+    {
+        try
+        {
+            Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.High;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or PlatformNotSupportedException)
+        {
+            Console.Error.WriteLine($"open-loop generator: could not raise its priority ({e.Message}); it runs at the default");
+        }
+    }
+
+    /// <summary>This process's nice value (field 19 of /proc/self/stat).</summary>
+    private static int Nice()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs the probe as a child process and reads its result (with the CPU it used, by its own count).</summary>
+    public static async Task<Result> RunChild(BenchContext ctx, int port, IReadOnlyList<string> tokens, double rate)
+    {
+        var tokenFile = Path.Combine(ctx.Options.WorkDir, "openloop.tokens");
+        var output = Path.Combine(ctx.Options.WorkDir, "openloop.json");
+        await File.WriteAllLinesAsync(tokenFile, tokens);
+        File.Delete(output);
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        start.ArgumentList.Add(typeof(OpenLoopProbe).Assembly.Location);
+        foreach (var argument in new[]
+                 {
+                     "openloop", "--port", port.ToString(CultureInfo.InvariantCulture), "--tokens", tokenFile,
+                     "--rate", rate.ToString("F1", CultureInfo.InvariantCulture),
+                     "--warmup-ms", ((int)ctx.Options.Warmup.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                     "--duration-ms", ((int)ctx.Options.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                     "--out", output,
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Server GC off and tiered compilation's start-up cost paid in the warm-up; nothing else differs from the runner.
+        start.Environment["DOTNET_gcServer"] = "0";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the open-loop generator");
+        File.AppendAllText(Path.Combine(ctx.Options.WorkDir, "pids"), $"{child.Id}\n");
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0 || !File.Exists(output))
+        {
+            throw new InvalidOperationException($"the open-loop generator exited with code {child.ExitCode}");
+        }
+
+        return JsonSerializer.Deserialize<Result>(await File.ReadAllTextAsync(output))!;
+    }
+
+    public const string GeneratorName = "open-loop generator";
+}
