@@ -11,7 +11,7 @@ namespace Bench.Runner;
 /// </summary>
 public sealed class Topology : IAsyncDisposable
 {
-    public const string KafkaTopic = "user-events";
+    public const string KafkaTopic = "user-events-v2";
     public const int KafkaPartitions = 8;
     public const string NodeKafkaTopic = "node-user-events";
     public const string AdminEmail = "bench-admin@example.com";
@@ -193,6 +193,8 @@ public sealed class Topology : IAsyncDisposable
         ["REDIS_HOST"] = "127.0.0.1",
         ["REDIS_PORT"] = _options.RedisPort.ToString(),
         ["KAFKA_BROKER"] = Kafka.BootstrapServers,
+        // Named, not left to the product's default: the mock brokers cannot create it, so it is made above.
+        ["KAFKA_TOPIC"] = KafkaTopic,
     };
 
     private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, $"{project}.dll");
