@@ -1,9 +1,6 @@
 using Confluent.Kafka;
 using Grains.Interfaces.Users;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
-using Streaming.Kafka.Testing;
 using Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -22,48 +19,25 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
     private const string StreamProvider = global::Grains.UserEventStream.Provider;
     private const string Receiver = "Streaming.Kafka.KafkaQueueAdapterReceiver";
 
-    private readonly MockKafkaCluster _kafka = MockKafkaCluster.Start(3);
-    private readonly List<NodeProcess> _silos = [];
-    private readonly string _serviceId = $"consuming-{Guid.NewGuid():N}";
-    private IHost _client = null!;
+    private TwoSiloCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _kafka.CreateStreamTopics(KafkaFrontEndsFixture.Topic, KafkaFrontEndsFixture.Partitions);
-        var cluster = ExternalServices.ClusterSettings(_serviceId).With(
-            ("KAFKA_BROKER", _kafka.BootstrapServers),
-            ("KAFKA_TOPIC", KafkaFrontEndsFixture.Topic),
-            ("KAFKA_PARTITIONS", KafkaFrontEndsFixture.Partitions.ToString()),
-            // Each receiver logs the partition it is assigned: that is how the test knows which silo reads what.
-            ($"Logging__LogLevel__{Receiver}", "Information"),
-            ("Logging__Console__TimestampFormat", "HH:mm:ss.fff "));
-        for (var i = 0; i < 2; i++)
-        {
-            _silos.Add(NodeProcess.StartSilo($"consuming-silo-{i}", cluster.WithSiloPorts()));
-        }
-
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
-        _client = await Hosts.StartClient(cluster);
-    }
+    // Each receiver logs the partition it is assigned: that is how the test knows which silo reads what.
+    public async Task InitializeAsync() => _cluster = await TwoSiloCluster.Start(
+        "consuming", ($"Logging__LogLevel__{Receiver}", "Information"), ("Logging__Console__TimestampFormat", "HH:mm:ss.fff "));
 
     public async Task DisposeAsync()
     {
-        await _client.StopAsync();
-        _client.Dispose();
-        foreach (var silo in _silos)
+        if (_cluster is not null)
         {
-            await silo.DisposeAsync();
+            await _cluster.DisposeAsync();
         }
-
-        await _kafka.DisposeAsync();
     }
 
     [Fact]
     public async Task Events_in_flight_on_a_killed_consuming_silo_all_reach_the_read_model_and_kafka_without_gaps()
     {
-        var grains = _client.Services.GetRequiredService<IGrainFactory>();
-        var management = grains.GetGrain<IManagementGrain>(0);
-        await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60, toleratingErrors: true);
+        var grains = _cluster.Grains;
+        await _cluster.BothActive();
         // Both silos read partitions before anything is written (the queue balancer has spread them).
         await Poll.Until(() => Task.FromResult(PartitionHolders()), h => h.Count == KafkaFrontEndsFixture.Partitions && h.Values.Distinct().Count() == 2, seconds: 60);
 
@@ -79,7 +53,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         await using var hold = await holder.BeginTransactionAsync();
         await using (var lockRows = new NpgsqlCommand("SELECT id FROM user_directory WHERE service_id = $1 FOR UPDATE", holder, hold))
         {
-            lockRows.Parameters.AddWithValue(_serviceId);
+            lockRows.Parameters.AddWithValue(_cluster.ServiceId);
             await lockRows.ExecuteNonQueryAsync();
         }
 
@@ -95,7 +69,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         }));
         // Every event is on Kafka, and the read model's writes of the first ones after the lock are waiting on it.
         const int Written = UserCount * 3 + UserCount / 4;
-        var onKafka = await Poll.Until(() => Task.FromResult(KafkaFrontEndsFixture.ReadAll(_kafka.BootstrapServers)), r => r.Count == Written, seconds: 60);
+        var onKafka = await Poll.Until(() => Task.FromResult(KafkaFrontEndsFixture.ReadAll(_cluster.Kafka.BootstrapServers)), r => r.Count == Written, seconds: 60);
         Assert.Equal(Written, onKafka.Count);
         var firstUndelivered = onKafka.Where(r => UserEvent.FromJson(r.Message.Value).Type != UserEvent.Created)
             .GroupBy(r => r.Partition.Value).ToDictionary(g => g.Key, g => g.Min(r => r.Offset.Value));
@@ -106,11 +80,11 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         Assert.All(firstUndelivered, f => Assert.Equal(f.Value, committed[f.Key]));
 
         var holders = PartitionHolders();
-        var victim = Enumerable.Range(0, _silos.Count).MaxBy(s => firstUndelivered.Keys.Count(p => holders[p] == s));
-        output.WriteLine($"partitions per silo: {string.Join(", ", Enumerable.Range(0, _silos.Count).Select(s => holders.Values.Count(h => h == s)))}; " +
+        var victim = Enumerable.Range(0, _cluster.Silos.Count).MaxBy(s => firstUndelivered.Keys.Count(p => holders[p] == s));
+        output.WriteLine($"partitions per silo: {string.Join(", ", Enumerable.Range(0, _cluster.Silos.Count).Select(s => holders.Values.Count(h => h == s)))}; " +
             $"killing silo {victim}, which reads {firstUndelivered.Keys.Count(p => holders[p] == victim)} of the {firstUndelivered.Count} partitions with events in flight");
         Assert.Contains(firstUndelivered.Keys, p => holders[p] == victim);
-        _silos[victim].Kill();
+        _cluster.Silos[victim].Kill();
         await hold.RollbackAsync();
 
         // Writes go on through the failover: grains that lived on the dead silo answer once it is declared dead.
@@ -140,7 +114,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         }
 
         // An outside consumer reads every user's sequence 1..n without a gap, ending in what the grain says.
-        var records = KafkaFrontEndsFixture.ReadAll(_kafka.BootstrapServers);
+        var records = KafkaFrontEndsFixture.ReadAll(_cluster.Kafka.BootstrapServers);
         var byUser = records.GroupBy(r => Guid.Parse(r.Message.Key)).ToDictionary(g => g.Key, g => g.Select(r => UserEvent.FromJson(r.Message.Value)).ToList());
         Assert.Equal(users.ToHashSet(), byUser.Keys.ToHashSet());
         var duplicates = 0;
@@ -201,9 +175,9 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
     private Dictionary<int, int> PartitionHolders()
     {
         var latest = new Dictionary<int, (TimeOnly At, int Silo)>();
-        for (var silo = 0; silo < _silos.Count; silo++)
+        for (var silo = 0; silo < _cluster.Silos.Count; silo++)
         {
-            var log = Path.Combine(AppContext.BaseDirectory, "artifacts", $"{_silos[silo].Name}.log");
+            var log = Path.Combine(AppContext.BaseDirectory, "artifacts", $"{_cluster.Silos[silo].Name}.log");
             using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
             var lines = reader.ReadToEnd().Split('\n');
             for (var i = 1; i < lines.Length; i++)
@@ -224,8 +198,8 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = _kafka.BootstrapServers,
-            GroupId = $"{_serviceId}.{StreamProvider}",
+            BootstrapServers = _cluster.Kafka.BootstrapServers,
+            GroupId = $"{_cluster.ServiceId}.{StreamProvider}",
             EnableAutoCommit = false,
         }).Build();
         return consumer.Committed(Enumerable.Range(0, KafkaFrontEndsFixture.Partitions)
@@ -240,7 +214,7 @@ public sealed class ConsumingSiloKilledTests(ITestOutputHelper output) : IAsyncL
         await using var connection = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT id, name, version, active FROM user_directory WHERE service_id = $1", connection);
-        command.Parameters.AddWithValue(_serviceId);
+        command.Parameters.AddWithValue(_cluster.ServiceId);
         var rows = new List<DirectoryRow>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

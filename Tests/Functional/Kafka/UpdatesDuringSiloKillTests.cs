@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using Grains.Interfaces.Users;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Streaming.Kafka.Testing;
 using Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -17,51 +14,30 @@ public sealed class UpdatesDuringSiloKillTests(ITestOutputHelper output) : IAsyn
 {
     private const int Writers = 8;
 
-    private readonly MockKafkaCluster _kafka = MockKafkaCluster.Start(3);
-    private readonly List<NodeProcess> _silos = [];
-    private IHost _client = null!;
+    private TwoSiloCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _kafka.CreateStreamTopics(KafkaFrontEndsFixture.Topic, KafkaFrontEndsFixture.Partitions);
-        var cluster = ExternalServices.ClusterSettings($"coalesce-{Guid.NewGuid():N}").With(
-            ("KAFKA_BROKER", _kafka.BootstrapServers),
-            ("KAFKA_TOPIC", KafkaFrontEndsFixture.Topic),
-            ("KAFKA_PARTITIONS", KafkaFrontEndsFixture.Partitions.ToString()));
-        for (var i = 0; i < 2; i++)
-        {
-            _silos.Add(NodeProcess.StartSilo($"coalesce-silo-{i}", cluster.WithSiloPorts()));
-        }
-
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
-        _client = await Hosts.StartClient(cluster);
-    }
+    public async Task InitializeAsync() => _cluster = await TwoSiloCluster.Start("coalesce");
 
     public async Task DisposeAsync()
     {
-        await _client.StopAsync();
-        _client.Dispose();
-        foreach (var silo in _silos)
+        if (_cluster is not null)
         {
-            await silo.DisposeAsync();
+            await _cluster.DisposeAsync();
         }
-
-        await _kafka.DisposeAsync();
     }
 
     [Fact]
     public async Task Changes_stored_together_survive_a_killed_silo_each_with_its_own_version_and_event()
     {
-        var grains = _client.Services.GetRequiredService<IGrainFactory>();
-        var management = grains.GetGrain<IManagementGrain>(0);
-        await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60, toleratingErrors: true);
+        var grains = _cluster.Grains;
+        await _cluster.BothActive();
         var id = Guid.NewGuid();
         var user = grains.GetGrain<IUserGrain>(id);
         Assert.Equal(UserWriteStatus.Ok, (await user.Create(new CreateUser("Busy", $"busy-{id:N}@example.com", "$argon2id$h", []))).Status);
         var host = -1;
-        for (var i = 0; i < _silos.Count; i++)
+        for (var i = 0; i < _cluster.Silos.Count; i++)
         {
-            host = await ActivationsOn(management, _silos[i]) == 1 ? i : host;
+            host = await _cluster.UserGrainsOn(_cluster.Silos[i]) == 1 ? i : host;
         }
 
         Assert.True(host >= 0, "the user grain was found on no silo");
@@ -88,7 +64,7 @@ public sealed class UpdatesDuringSiloKillTests(ITestOutputHelper output) : IAsyn
             }
         })).ToList();
         await Poll.Until(() => Task.FromResult(answered.Count), n => n >= 40, seconds: 60);
-        _silos[host].Kill();
+        _cluster.Silos[host].Kill();
         killed.SetResult();
         await Task.WhenAll(writers);
 
@@ -110,13 +86,5 @@ public sealed class UpdatesDuringSiloKillTests(ITestOutputHelper output) : IAsyn
     }
 
     private List<UserEvent> Events(Guid userId) =>
-        [.. KafkaFrontEndsFixture.ReadAll(_kafka.BootstrapServers).Select(r => UserEvent.FromJson(r.Message.Value)).Where(e => e.UserId == userId)];
-
-    private static async Task<int> ActivationsOn(IManagementGrain management, NodeProcess silo)
-    {
-        var hosts = await management.GetHosts(onlyActive: true);
-        var address = hosts.Keys.Single(a => a.Endpoint.Port == silo.SiloPort);
-        var statistics = await management.GetSimpleGrainStatistics([address]);
-        return statistics.Where(s => s.GrainType.Contains("UserGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
-    }
+        [.. KafkaFrontEndsFixture.ReadAll(_cluster.Kafka.BootstrapServers).Select(r => UserEvent.FromJson(r.Message.Value)).Where(e => e.UserId == userId)];
 }
