@@ -16,6 +16,11 @@ public static class AccountApi
     // A TOTP code is 6 digits and a recovery code 23 characters; anything much longer is not worth hashing.
     public const int MaxCodeLength = 64;
 
+    // What the documents say of the answers these routes share.
+    private const string TooManyChecks =
+        "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.";
+    private const string HoldsSecrets = "no-store: the answer holds secrets.";
+
     public static RouteGroupBuilder MapAccountAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/auth").WithTags("Account");
@@ -37,26 +42,26 @@ public static class AccountApi
             .WithName("LoginMfa")
             .WithSummary("Finish a login that answered mfaRequired: the ticket and a TOTP code or a recovery code")
             .WithDescription("Answers the token pair a login without a second factor answers. A recovery code works once.")
-            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", HoldsSecrets)
             .AnswersProblem(StatusCodes.Status401Unauthorized, "The code is wrong, expired or used (code invalid_code), or the ticket is unknown, used or expired (code invalid_mfa_ticket).")
-            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, TooManyChecks);
         api.MapPost("/mfa/totp", BeginTotp)
             .RequireAuthorization()
             .WithName("BeginTotp")
             .WithSummary("Start TOTP setup (current password required): the secret, an otpauth URI and its QR code as SVG")
             .WithDescription("TOTP is on only once POST /auth/mfa/totp/confirm has checked a first code from the authenticator.")
-            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", HoldsSecrets)
             .AnswersProblem(StatusCodes.Status401Unauthorized, "No valid bearer token (code unauthenticated), or currentPassword does not match (code password_mismatch).")
             .AnswersProblem(StatusCodes.Status409Conflict, "TOTP is already on (code totp_already_on): turn it off first.")
-            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, TooManyChecks);
         api.MapPost("/mfa/totp/confirm", ConfirmTotp)
             .RequireAuthorization()
             .WithName("ConfirmTotp")
             .WithSummary("Turn TOTP on with a first code: the answer holds 10 single-use recovery codes, shown once")
             .WithDescription("The recovery codes are never shown again; each works once in place of a TOTP code.")
-            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: the answer holds secrets.")
+            .WritesHeader(StatusCodes.Status200OK, "Cache-Control", HoldsSecrets)
             .AnswersProblem(StatusCodes.Status400BadRequest, "A field is missing or wrong (errors), the code does not match the pending secret (code invalid_code), or no setup is waiting (code totp_not_pending).")
-            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, TooManyChecks);
         api.MapDelete("/mfa/totp", DisableTotp)
             .RequireAuthorization()
             .WithName("DisableTotp")
@@ -64,7 +69,7 @@ public static class AccountApi
             .WithDescription("Both proofs are needed: a stolen session alone cannot turn the second factor off.")
             .AnswersProblem(StatusCodes.Status400BadRequest, "A field is missing or wrong (errors), or TOTP is not on (code totp_not_enabled).")
             .AnswersProblem(StatusCodes.Status401Unauthorized, "No valid bearer token (code unauthenticated), currentPassword does not match (code password_mismatch), or the code is wrong (code invalid_code).")
-            .AnswersProblem(StatusCodes.Status429TooManyRequests, "Too many failed password or code checks on this account (code too_many_attempts) or requests from this client (code rate_limited); retry after Retry-After seconds.");
+            .AnswersProblem(StatusCodes.Status429TooManyRequests, TooManyChecks);
 
         return api;
     }
