@@ -58,17 +58,7 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
     public async Task Each_port_serves_its_own_api_in_embedded_mode_too()
     {
         var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
-        var app = await Hosts.StartEmbedded(new Dictionary<string, string?>
-        {
-            ["AUTH_PORT"] = authPort.ToString(),
-            ["USER_PORT"] = userPort.ToString(),
-            ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
-            ["SILO_PORT"] = FreePort.Next().ToString(),
-            ["GATEWAY_PORT"] = FreePort.Next().ToString(),
-            // The dashboard on, so that its ~30 routes exist to be left out.
-            ["DASHBOARD_USERNAME"] = "operator",
-            ["DASHBOARD_PASSWORD"] = "dashboard-password-for-tests",
-        });
+        var app = await StartEmbeddedWithDashboard(("AUTH_PORT", authPort.ToString()), ("USER_PORT", userPort.ToString()));
         try
         {
             await AssertEachPortServesItsOwnApi(authPort, userPort);
@@ -113,15 +103,7 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
     {
         // ASPNETCORE_URLS: every route answers on every port this process listens on, so its one document has them all.
         var port = FreePort.Next();
-        var app = await Hosts.StartEmbedded(new Dictionary<string, string?>
-        {
-            ["urls"] = $"http://127.0.0.1:{port}",
-            ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
-            ["SILO_PORT"] = FreePort.Next().ToString(),
-            ["GATEWAY_PORT"] = FreePort.Next().ToString(),
-            ["DASHBOARD_USERNAME"] = "operator",
-            ["DASHBOARD_PASSWORD"] = "dashboard-password-for-tests",
-        });
+        var app = await StartEmbeddedWithDashboard(("urls", $"http://127.0.0.1:{port}"));
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -136,6 +118,17 @@ public sealed class OpenApiDocumentTests(FrontEndsFixture api)
             await app.DisposeAsync();
         }
     }
+
+    // One process with its own silo ports and the dashboard on, so that its ~30 routes exist to be left out.
+    private static Task<WebApplication> StartEmbeddedWithDashboard(params (string Key, string? Value)[] listening) =>
+        Hosts.StartEmbedded(new Dictionary<string, string?>
+        {
+            ["SILO_HTTP_PORT"] = FreePort.Next().ToString(),
+            ["SILO_PORT"] = FreePort.Next().ToString(),
+            ["GATEWAY_PORT"] = FreePort.Next().ToString(),
+            ["DASHBOARD_USERNAME"] = "operator",
+            ["DASHBOARD_PASSWORD"] = "dashboard-password-for-tests",
+        }.With(listening));
 
     private static string Committed(string name) => Path.Combine(RepositoryRoot.Path, "docs", "openapi", $"{name}.json");
 

@@ -27,6 +27,13 @@ public sealed class FrontEndCacheTests
         return cache;
     }
 
+    // A grain call that stays out until the test answers it; counted like every fetch.
+    private Func<Guid, Task<SessionCheck>> HeldUntil(TaskCompletionSource<SessionCheck> answer) => _ =>
+    {
+        Interlocked.Increment(ref _fetches);
+        return answer.Task;
+    };
+
     private Task<SessionCheck> Live(Guid sessionId)
     {
         _fetches++;
@@ -137,14 +144,10 @@ public sealed class FrontEndCacheTests
     {
         var cache = Cache();
         var answer = new TaskCompletionSource<SessionCheck>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<SessionCheck> Slow(Guid _)
-        {
-            Interlocked.Increment(ref _fetches);
-            return answer.Task;
-        }
+        var held = HeldUntil(answer);
 
         // All start while the first call is still out, as a stampede at expiry would.
-        var checks = Enumerable.Range(0, 32).Select(_ => cache.Session(_session, Slow).AsTask()).ToList();
+        var checks = Enumerable.Range(0, 32).Select(_ => cache.Session(_session, held).AsTask()).ToList();
         answer.SetResult(new SessionCheck(true, _user, _time.GetUtcNow().AddHours(1)));
         var answers = await Task.WhenAll(checks);
 
@@ -158,13 +161,9 @@ public sealed class FrontEndCacheTests
     {
         var cache = Cache();
         var answer = new TaskCompletionSource<SessionCheck>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<SessionCheck> Slow(Guid _)
-        {
-            Interlocked.Increment(ref _fetches);
-            return answer.Task;
-        }
+        var held = HeldUntil(answer);
 
-        var checks = Enumerable.Range(0, 4).Select(_ => cache.Session(_session, Slow).AsTask()).ToList();
+        var checks = Enumerable.Range(0, 4).Select(_ => cache.Session(_session, held).AsTask()).ToList();
         answer.SetException(new TimeoutException("silo unreachable"));
 
         foreach (var check in checks)
