@@ -1,4 +1,6 @@
 using Hosting.Configuration;
+using Hosting.Failover;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -19,11 +21,15 @@ public static class ClientSetup
         // A front end learns the current gateways often, so a dead silo's gateway is dropped quickly.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
 
-        // A call caught by a silo's death (its directory partition or activation gone with it) would hold the
-        // HTTP request for the default 30 s; after GRAIN_CALL_TIMEOUT (10 s) it fails and is answered 503 with
-        // Retry-After instead. Every grain call here is a memory or single-row storage operation, far below that;
-        // a shorter value answers sooner after a silo's death, at the price of 503s when a store is merely slow.
+        // The bound on any grain call (default 30 s; GRAIN_CALL_TIMEOUT, 10 s): after it the request is answered 503
+        // with Retry-After. A call caught by a silo's death is not left to it: SiloLossCallFilter fails it a few
+        // seconds after the front end loses its connection to that silo, so this can stay long enough for a store
+        // that is merely slow.
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = settings.GrainCallTimeout);
+        client.Services.TryAddSingleton(TimeProvider.System);
+        client.Services.AddSingleton<SiloLossSignal>();
+        client.AddGatewayCountChangedHandler(sp => sp.GetRequiredService<SiloLossSignal>().OnGatewayCountChanged);
+        client.AddOutgoingGrainCallFilter<SiloLossCallFilter>();
         if (settings.RedisConnection is { } redis)
         {
             client.UseRedisClustering(redis);

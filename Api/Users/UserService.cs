@@ -3,6 +3,7 @@ using Api.Auth;
 using Api.Mail;
 using Api.Security;
 using Grains.Interfaces.Users;
+using Hosting.Failover;
 
 namespace Api.Users;
 
@@ -10,7 +11,7 @@ namespace Api.Users;
 /// Registration, reading and changing users, with the rules on who may do what. Permissions are
 /// always read live from the caller's user grain, so a change applies on the caller's next request.
 /// </summary>
-public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, AccountMails mails, ILogger<UserService> logger)
+public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, AccountMails mails, TimeProvider time, ILogger<UserService> logger)
 {
     public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller, CancellationToken cancellationToken = default)
     {
@@ -49,7 +50,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             return denied;
         }
 
-        var user = await grains.GetGrain<IUserGrain>(id).Get();
+        var user = await Read(id);
         return user is null ? new UserOutcome(UserOutcomeStatus.NotFound) : new UserOutcome(UserOutcomeStatus.Ok, user);
     }
 
@@ -164,7 +165,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
     /// <summary>Self or admin; the caller's permissions are read now, not from the token.</summary>
     private async Task<(UserOutcome? Denied, UserView? Caller)> Authorize(Caller caller, Guid target)
     {
-        var callerView = await grains.GetGrain<IUserGrain>(caller.UserId).Get();
+        var callerView = await Read(caller.UserId);
         if (callerView is null)
         {
             return (new UserOutcome(UserOutcomeStatus.Unauthenticated), null);
@@ -177,6 +178,9 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
 
         return (null, callerView);
     }
+
+    // A read caught by a silo's loss is tried again once the grain can live on a survivor: a read changes nothing.
+    private Task<UserView?> Read(Guid id) => ReadRetry.Run(() => grains.GetGrain<IUserGrain>(id).Get(), time);
 
     private static UserOutcome Translate(UserWriteResult result) => result.Status switch
     {
