@@ -99,6 +99,16 @@ public sealed class NodeProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not become healthy at {path} in {seconds} s; see artifacts/{Name}.log");
     }
 
+    /// <summary>
+    /// SIGSTOP: the process stays, its sockets stay open and take what is sent to them, and nothing is answered; what
+    /// a test sends now is held in flight until it is killed.
+    /// </summary>
+    public async Task Pause()
+    {
+        using var signal = Process.Start("kill", ["-STOP", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await signal.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using Grains.Interfaces.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit.Abstractions;
+
+namespace Tests.Operations;
+
+/// <summary>
+/// Reads and writes held in flight on a silo (stopped with SIGSTOP, so what is sent to it stays unanswered) when it is
+/// killed with SIGKILL: each must still be answered, a read with the user (from a survivor), a write with 200 or 503.
+/// The grain-call timeout is left at its default and the HTTP client waits far longer, so a request the front end
+/// leaves waiting on the dead silo shows as a wrong answer or none, not as a client-side cut.
+/// </summary>
+public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
+    private const int Users = 12;
+
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"inflight-{Guid.NewGuid():N}");
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly List<NodeProcess> _silos = [];
+    private int _managementPort;
+    private HttpClient _auth = null!;
+    private HttpClient _users = null!;
+    private IHost _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var silo = NodeProcess.StartSilo($"inflight-silo-{i}", _cluster.WithSiloPorts());
+            _silos.Add(silo);
+            _nodes.Add(silo);
+        }
+
+        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
+        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
+        _managementPort = FreePort.Next();
+        var auth = NodeProcess.StartApi("inflight-auth-api", _cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString())), authPort);
+        var users = NodeProcess.StartApi("inflight-user-api", _cluster.With(
+            ("API_ROLE", "user"), ("USER_PORT", userPort.ToString()), ("MANAGEMENT_PORT", _managementPort.ToString())), userPort);
+        _nodes.AddRange([auth, users]);
+        await Task.WhenAll(auth.WaitUntilHealthy(), users.WaitUntilHealthy());
+        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = ClientTimeout };
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = ClientTimeout };
+        _client = await Hosts.StartClient(_cluster);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _auth.Dispose();
+        _users.Dispose();
+        await _client.StopAsync();
+        _client.Dispose();
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Reads_in_flight_at_a_silo_kill_are_answered_from_a_survivor_and_writes_with_200_or_503()
+    {
+        var grains = _client.Services.GetRequiredService<IGrainFactory>();
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var hosts = await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60, toleratingErrors: true);
+        Assert.Equal(2, hosts.Count);
+
+        var accounts = new List<(Guid Id, string Token)>();
+        for (var i = 0; i < Users; i++)
+        {
+            var email = ApiCalls.UniqueEmail();
+            var created = await _users.Register(email);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var login = await _auth.Login(email, "correct horse battery");
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            accounts.Add(((await created.Json()).GetProperty("id").GetGuid(), (await login.Json()).GetProperty("accessToken").GetString()!));
+        }
+
+        // The users whose grain lives on the silo that will die.
+        var victim = _silos[1];
+        var victimAddress = hosts.Keys.Single(a => a.Endpoint.Port == victim.SiloPort);
+        var onVictim = new List<(Guid Id, string Token)>();
+        foreach (var account in accounts)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _users.Send(HttpMethod.Get, $"/user/{account.Id}", token: account.Token)).StatusCode);
+            if (await management.GetActivationAddress(grains.GetGrain<IUserGrain>(account.Id)) == victimAddress)
+            {
+                onVictim.Add(account);
+            }
+        }
+
+        Assert.NotEmpty(onVictim);
+        var activeBefore = await ActiveRequests();
+        await victim.Pause();
+        var reads = onVictim.Select(a => Answer(_users.Send(HttpMethod.Get, $"/user/{a.Id}", token: a.Token))).ToList();
+        var writes = onVictim.Select((a, i) => Answer(_users.Send(HttpMethod.Put, $"/user/update/{a.Id}", new { name = $"Renamed {i}" }, token: a.Token))).ToList();
+        // Every one of them has reached the front end's handlers, where the stopped silo holds it.
+        var held = await Poll.Until(ActiveRequests, n => n >= activeBefore + reads.Count + writes.Count, seconds: 30, toleratingErrors: true);
+        Assert.True(held >= activeBefore + reads.Count + writes.Count, $"only {held - activeBefore} requests in flight");
+        victim.Kill();
+
+        var readAnswers = await Task.WhenAll(reads);
+        var writeAnswers = await Task.WhenAll(writes);
+        output.WriteLine($"{onVictim.Count} users on the killed silo; reads: {string.Join(", ", readAnswers)}; writes: {string.Join(", ", writeAnswers)}");
+        Assert.All(readAnswers, a => Assert.Equal("200", a));
+        Assert.All(writeAnswers, a => Assert.Contains(a, new[] { "200", "503 with Retry-After" }));
+    }
+
+    // The status as a user sees it; no answer within the client's timeout is a failure of its own kind.
+    private static async Task<string> Answer(Task<HttpResponseMessage> request)
+    {
+        try
+        {
+            using var response = await request;
+            return response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null
+                ? "503 with Retry-After"
+                : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        }
+        catch (TaskCanceledException)
+        {
+            return "no answer";
+        }
+    }
+
+    // The user front end's own count of requests it is handling (ASP.NET Core's http.server.active_requests).
+    private async Task<int> ActiveRequests()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{_managementPort}/metrics");
+        return (int)metrics.Split('\n')
+            .Where(l => l.StartsWith("http_server_active_requests", StringComparison.Ordinal))
+            // name{labels} value [timestamp]
+            .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+    }
+}
