@@ -56,7 +56,8 @@ public sealed record DeploymentSettings
 
     /// <summary>
     /// The longest a front end waits for one grain call (GRAIN_CALL_TIMEOUT) before answering 503 with Retry-After. A
-    /// call already sent to a silo that then died is answered by nothing else: Orleans fails it only when this runs out.
+    /// call caught by a silo's death does not wait this long: <see cref="Failover.SiloLossCallFilter"/> fails it soon
+    /// after the front end loses its connection to that silo.
     /// </summary>
     public TimeSpan GrainCallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

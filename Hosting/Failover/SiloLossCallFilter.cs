@@ -22,19 +22,27 @@ public sealed class SiloLossCallFilter(SiloLossSignal signal, TimeProvider time)
         var call = context.Invoke();
         try
         {
-            await call.WaitAsync(loss);
+            await call.WaitAsync(loss).ConfigureAwait(false);
             return;
         }
-        catch (OperationCanceledException) when (loss.IsCancellationRequested && !call.IsCompleted)
+        catch (OperationCanceledException) when (loss.IsCancellationRequested)
         {
+            // A silo was lost while this call was in flight (or the call itself was cancelled: awaited below).
         }
 
         try
         {
-            await call.WaitAsync(Grace, time);
+            await call.WaitAsync(Grace, time).ConfigureAwait(false);
         }
-        catch (TimeoutException) when (!call.IsCompleted)
+        catch (TimeoutException)
         {
+            if (call.IsCompleted)
+            {
+                // Answered as the grace ran out, or the call's own timeout: its outcome stands.
+                await call.ConfigureAwait(false);
+                return;
+            }
+
             // The abandoned call still ends, with Orleans' own timeout; observe it so it is not reported as unobserved.
             _ = call.ContinueWith(static c => c.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             throw new SiloUnavailableException(
