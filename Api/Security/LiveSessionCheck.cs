@@ -1,4 +1,5 @@
 using Grains.Interfaces.Sessions;
+using Hosting.Failover;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -16,10 +17,11 @@ public sealed class LiveSessionCheck
     private readonly FrontEndCache _cache;
     private readonly Func<Guid, Task<SessionCheck>> _askGrain;
 
-    public LiveSessionCheck(FrontEndCache cache, IGrainFactory grains)
+    public LiveSessionCheck(FrontEndCache cache, IGrainFactory grains, TimeProvider time)
     {
         _cache = cache;
-        _askGrain = sessionId => grains.GetGrain<ISessionGrain>(sessionId).Check();
+        // A check caught by the loss of the session's silo is asked again once the session lives on a survivor.
+        _askGrain = sessionId => ReadRetry.Run(() => grains.GetGrain<ISessionGrain>(sessionId).Check(), time);
     }
 
     public async Task OnTokenValidated(TokenValidatedContext context)
