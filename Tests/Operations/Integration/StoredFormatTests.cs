@@ -110,9 +110,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         Assert.Equal(AsJson(silo, user), AsJson(silo, await Read<UserState>(silo, StorageNames.Users, "user", userGrain)));
         Assert.Equal(AsJson(silo, session), AsJson(silo, await Read<SessionState>(silo, StorageNames.Sessions, "session", sessionGrain)));
         Assert.NotEqual((byte)'{', (await StoredUser())[0]);
-        var stored = await StoredSession(sessionId);
-        Assert.NotEqual((byte)'{', stored[0]);
-        Assert.InRange(stored.Length, 1, 512);
+        Assert.NotEqual((byte)'{', (await StoredSession(sessionId))[0]);
     }
 
     [Fact]
@@ -153,7 +151,9 @@ public sealed class StoredFormatTests : IAsyncLifetime
     private static UserState FullUser(Guid userId)
     {
         var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
-        var data = new UserEventData("Grace Hopper", "grace@example.com", ["admin"], EmailVerified: true, MfaEnabled: true);
+        // An array, as the outbox records permissions (UserEventOutbox).
+        string[] permissions = ["admin"];
+        var data = new UserEventData("Grace Hopper", "grace@example.com", permissions, EmailVerified: true, MfaEnabled: true);
         return new UserState
         {
             Name = "Grace Hopper",
