@@ -79,9 +79,9 @@ public sealed class SessionGrain(
             return new RefreshResult(RefreshStatus.Rejected);
         }
 
-        if (!state.IsLive(presentedHash))
+        if (!state.IsCurrentToken(presentedHash))
         {
-            if (!state.IsRetired(presentedHash))
+            if (!state.IsRetiredToken(presentedHash))
             {
                 return new RefreshResult(RefreshStatus.Rejected);
             }
@@ -117,7 +117,7 @@ public sealed class SessionGrain(
     {
         var state = session.State;
         if (!state.IsLiveAt(time.GetUtcNow())
-            || !(state.IsLive(presentedHash) || state.IsRetired(presentedHash)))
+            || !(state.IsCurrentToken(presentedHash) || state.IsRetiredToken(presentedHash)))
         {
             return false;
         }

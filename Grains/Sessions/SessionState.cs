@@ -42,10 +42,11 @@ public sealed class SessionState
 
     public bool IsLiveAt(DateTimeOffset now) => Started && !Revoked && now < EndsAt;
 
-    /// <summary>Whether <paramref name="tokenHash"/> is the live token's or a retired one's.</summary>
-    public bool IsLive(string tokenHash) => RefreshTokenFingerprint.IsAmong(RefreshToken, RefreshTokenFingerprint.Of(tokenHash));
+    /// <summary>Whether <paramref name="tokenHash"/> is the live refresh token's hash.</summary>
+    public bool IsCurrentToken(string tokenHash) => RefreshTokenFingerprint.IsAmong(RefreshToken, RefreshTokenFingerprint.Of(tokenHash));
 
-    public bool IsRetired(string tokenHash) => RefreshTokenFingerprint.IsAmong(RetiredTokens, RefreshTokenFingerprint.Of(tokenHash));
+    /// <summary>Whether <paramref name="tokenHash"/> is the hash of a token rotated away and still remembered.</summary>
+    public bool IsRetiredToken(string tokenHash) => RefreshTokenFingerprint.IsAmong(RetiredTokens, RefreshTokenFingerprint.Of(tokenHash));
 
     /// <summary>A copy whose live token is <paramref name="replacementHash"/>'s, the current one retired (at most <paramref name="kept"/> kept).</summary>
     public SessionState Rotated(string replacementHash, int kept)
