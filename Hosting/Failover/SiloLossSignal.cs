@@ -2,8 +2,8 @@ namespace Hosting.Failover;
 
 /// <summary>
 /// Tells grain calls in flight that a silo went away: the cluster client's connection to one of its gateways closed
-/// (a silo killed on this host closes at once; one lost elsewhere is dropped from the gateway list within
-/// GatewayListRefreshPeriod). Orleans itself fails a client's call already sent to a silo that died only when the
+/// (a killed process's connections close at once; those of a silo whose machine vanished are closed when the gateway
+/// list, refreshed every GatewayListRefreshPeriod, no longer holds it after its death is declared). Orleans itself fails a client's call already sent to a silo that died only when the
 /// response timeout runs out: nothing on the client breaks such a call, and the gateway that forwarded it keeps no
 /// record of it. <see cref="SiloLossCallFilter"/> acts on this signal.
 /// </summary>
