@@ -81,8 +81,10 @@ public static class MeScenario
             strict.Errors.ToString(), "", "", "p99 ≤ 5 ms", met));
         scenario.Add(new ResultRow("the same pass, latency from sending", "", Report.Ms(open.FromSend.P50), Report.Ms(open.FromSend.P99), open.FromSend.Errors.ToString()));
         scenario.Add(new ResultRow($"the generator's lag (sent − scheduled), every request; max {Report.Ms(open.Lag.Max)}", "", Report.Ms(open.Lag.P50), Report.Ms(open.Lag.P99), ""));
-        scenario.Note($"open-loop generator: its own process at nice {open.Nice}, {open.CpuSeconds:F1} s of CPU over {open.WallSeconds:F1} s (warm-up included) = {CpuMeter.F(generatorCores)} cores " +
-            $"({100 * generatorCores / Environment.ProcessorCount:F0} % of the machine); max latency from the schedule {Report.Ms(strict.Max)}.");
+        scenario.Note($"open-loop generator: its own process, every thread at nice {open.Nice} (the sender thread {open.SenderNice}), {open.Connections} connections opened before the warm-up; " +
+            $"{open.CpuSeconds:F1} s of CPU over {open.WallSeconds:F1} s (warm-up included) = {CpuMeter.F(generatorCores)} cores " +
+            $"({100 * generatorCores / Environment.ProcessorCount:F0} % of the machine); its own garbage collections in the window: {open.GenerationZeroCollections} " +
+            $"(gen2 {open.FullCollections}), paused {open.GcPauseMs:F1} ms; max latency from the schedule {Report.Ms(strict.Max)}.");
         if (!met)
         {
             var starved = open.Lag.P99 >= 0.5 * strict.P99;
