@@ -92,7 +92,8 @@ public static class MeScenario
                 (starved
                     ? $"The generator itself: its lag p99 ({Report.Ms(open.Lag.P99)}) is at least half the p99 from the schedule ({Report.Ms(strict.P99)}), so much of the tail is requests sent late, not answered late. "
                     : $"The servers: the generator kept its schedule (lag p99 {Report.Ms(open.Lag.P99)}) while the p99 from sending was {Report.Ms(open.FromSend.P99)}. ") +
-                Analysis.CpuBound(scenario, OpenPass, open.Rate, "request"));
+                Analysis.CpuBound(scenario, OpenPass, open.Rate, "request") +
+                Analysis.GcTail(scenario, OpenPass, targetMs: 5));
         }
 
         await Revocation(ctx, scenario);
