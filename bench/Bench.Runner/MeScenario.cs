@@ -17,8 +17,9 @@ public static class MeScenario
             "JSON from memory, no auth), the same Kestrel with stock **JwtBearer** validating the product's own token (what a stateless API " +
             "spends: the ratio to it is the price of immediate revocation), and the Node stack (`bench/node-stack`: jsonwebtoken + the session " +
             "in Redis, 2 workers) for reference. Then an **open-loop** pass at 70 % of the product's maximum, sent by a generator in its own " +
-            "process at a raised priority (nice −11), latency counted from each request's scheduled start; the generator reports how late it " +
-            "sent (its lag) and the CPU it used. Then revocation: while a poller repeats `GET /user/{id}` on the user front end with a token, " +
+            "process at a raised priority (nice −11) from one sender thread that sleeps to each request's due time and starts it without awaiting " +
+            "the answer, latency counted from each request's scheduled start; the generator reports how late it sent (its lag), its own garbage " +
+            "collections and the CPU it used. Then revocation: while a poller repeats `GET /user/{id}` on the user front end with a token, " +
             "the token's session logs out on the auth front end; the time from sending the logout to the poller's first 401.");
 
         var tokens = await Sessions(ctx, "s2");
