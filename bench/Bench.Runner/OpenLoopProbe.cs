@@ -24,7 +24,7 @@ public static class OpenLoopProbe
         double CpuSeconds,
         double WallSeconds,
         int Nice,
-        int SenderNice,
+        string Sender,
         int Connections,
         int GenerationZeroCollections,
         int FullCollections,
@@ -52,7 +52,7 @@ public static class OpenLoopProbe
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        var senderNice = 0;
+        var sender = "";
         var (collections0, collections2, paused) = (0, 0, TimeSpan.Zero);
         var result = await OpenLoopSchedule.Run(
             async (slot, ct) => await api.Me(tokens[slot % tokens.Length], ct) == HttpStatusCode.OK,
@@ -64,13 +64,13 @@ public static class OpenLoopProbe
             onSenderStarted: () =>
             {
                 // Linux keeps a nice value per thread: the threads the warm-up created (the pool's, the sockets'
-                // event loop) get it here too, and this sender the timer slack of a precise sleep.
-                if (!LinuxThread.SetNiceOfAllThreads(RaisedNice) || !LinuxThread.Prepare(RaisedNice))
+                // event loop) get it here too; this sender runs real-time where allowed, with a precise timer.
+                if (!LinuxThread.SetNiceOfAllThreads(RaisedNice))
                 {
                     Console.Error.WriteLine("open-loop generator: could not raise its priority (it needs CAP_SYS_NICE); it runs at the default");
                 }
 
-                senderNice = LinuxThread.Nice();
+                sender = LinuxThread.Prepare(RaisedNice);
                 (collections0, collections2, paused) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             });
         self.Refresh();
@@ -82,7 +82,7 @@ public static class OpenLoopProbe
             (self.TotalProcessorTime - cpuBefore).TotalSeconds,
             wall.Elapsed.TotalSeconds,
             Nice(),
-            senderNice,
+            sender,
             connections,
             GC.CollectionCount(0) - collections0,
             GC.CollectionCount(2) - collections2,

@@ -58,7 +58,7 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
         {
             var perOperation = operationsPerSecond is > 0 ? $" = {(p.AllocatedBytesPerSecond / operationsPerSecond.Value / 1024).ToString("F1", CultureInfo.InvariantCulture)} KB per operation" : "";
             var collections = p.CollectionsPerSecond > 0
-                ? $" in {p.CollectionsPerSecond.ToString("F0", CultureInfo.InvariantCulture)} collections/s of {p.MeanPauseMs.ToString("F2", CultureInfo.InvariantCulture)} ms on average"
+                ? $" in {p.CollectionsPerSecond.ToString("F1", CultureInfo.InvariantCulture)} collections/s of {p.MeanPauseMs.ToString("F2", CultureInfo.InvariantCulture)} ms on average"
                 : "";
             return $"{p.Name} paused {(100 * p.Share).ToString("F1", CultureInfo.InvariantCulture)} % of the time{collections}, allocating " +
                 $"{(p.AllocatedBytesPerSecond / 1048576).ToString("F0", CultureInfo.InvariantCulture)} MB/s{perOperation}";
