@@ -122,8 +122,8 @@ public static class OpenLoopProbe
             start.ArgumentList.Add(argument);
         }
 
-        // Workstation GC with a gen0 budget of 256 MiB: the whole window allocates less than that, so no collection
-        // (which stops the sender too) falls inside it; the run reports any that did. Tiered compilation's start-up
+        // Workstation GC with a gen0 budget of 256 MiB, so that few collections (each stops the sender too) fall
+        // inside the window; the run reports how many did. Tiered compilation's start-up
         // cost is paid in the warm-up.
         start.Environment["DOTNET_gcServer"] = "0";
         start.Environment["DOTNET_GCgen0size"] = "0x10000000";
