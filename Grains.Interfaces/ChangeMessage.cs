@@ -1,24 +1,57 @@
 namespace Grains.Interfaces;
 
 /// <summary>
-/// The wire form of a change the silos announce and the front ends read: "s:&lt;session id&gt;" or
-/// "u:&lt;user id&gt;", on the cluster's Redis channel.
+/// The wire form of a change the silos announce and the front ends read, on the cluster's Redis channel:
+/// "s:&lt;session id&gt;" or "u:&lt;user id&gt;", followed by ":&lt;receipt&gt;" when the announcer waits for each front end
+/// to confirm it. A front end confirms by publishing the receipt on the cluster's receipt channel once its copy
+/// is gone, as "&lt;receipt&gt;:&lt;reader&gt;" (the reader is the front end's own id, so a receipt handled twice counts once).
+/// The plain form (no receipt) is still read, so front ends can be upgraded before silos.
 /// </summary>
 public static class ChangeMessage
 {
+    private const int IdLength = 32;
+
     public static string Channel(string clusterId) => $"auth-changes:{clusterId}";
+
+    /// <summary>Where front ends confirm announcements that carry a receipt.</summary>
+    public static string ReceiptChannel(string clusterId) => $"auth-changes:{clusterId}:receipts";
 
     public static string SessionEnded(Guid sessionId) => $"s:{sessionId:N}";
 
     public static string UserChanged(Guid userId) => $"u:{userId:N}";
 
+    /// <summary>The announcement <paramref name="message"/> asking every front end that reads it to confirm with <paramref name="receipt"/>.</summary>
+    public static string WithReceipt(string message, Guid receipt) => $"{message}:{receipt:N}";
+
+    public static string Receipt(Guid receipt, Guid reader) => $"{receipt:N}:{reader:N}";
+
+    public static bool TryParseReceipt(string? message, out Guid receipt, out Guid reader) =>
+        TryParsePair(message, out receipt, out reader);
+
     /// <summary>A front end's own test message, proving its subscription receives.</summary>
     public static string Probe(Guid nonce) => $"p:{nonce:N}";
 
-    public static bool TryParse(string? message, out char kind, out Guid id)
+    /// <param name="receipt">The receipt to confirm with, or <see cref="Guid.Empty"/> when the announcer does not wait.</param>
+    public static bool TryParse(string? message, out char kind, out Guid id, out Guid receipt)
     {
-        kind = message is { Length: > 2 } && message[1] == ':' ? message[0] : '\0';
         id = Guid.Empty;
-        return kind is 's' or 'u' && Guid.TryParseExact(message.AsSpan(2), "N", out id);
+        receipt = Guid.Empty;
+        kind = message is { Length: > 2 } && message[1] == ':' ? message[0] : '\0';
+        if (kind is not ('s' or 'u'))
+        {
+            return false;
+        }
+
+        var rest = message.AsSpan(2);
+        return rest.Length == IdLength ? Guid.TryParseExact(rest, "N", out id) : TryParsePair(rest, out id, out receipt);
+    }
+
+    private static bool TryParsePair(ReadOnlySpan<char> text, out Guid first, out Guid second)
+    {
+        second = Guid.Empty;
+        first = Guid.Empty;
+        return text.Length == IdLength + 1 + IdLength && text[IdLength] == ':'
+            && Guid.TryParseExact(text[..IdLength], "N", out first)
+            && Guid.TryParseExact(text[(IdLength + 1)..], "N", out second);
     }
 }

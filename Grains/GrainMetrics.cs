@@ -15,6 +15,9 @@ public static class GrainMetrics
     public static readonly Counter<long> SessionsRevoked =
         Meter.CreateCounter<long>("auth.sessions.revoked", description: "Sessions ended by logout, reuse detection, a password change or deletion");
 
+    public static readonly Counter<long> ChangesUnconfirmed =
+        Meter.CreateCounter<long>("auth.changes.unconfirmed", description: "Announcements to the front ends that not every reader confirmed in time");
+
     public static readonly Counter<long> EventsPublished =
         Meter.CreateCounter<long>("auth.events.published", description: "User events accepted by the stream");
 

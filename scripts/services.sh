@@ -76,15 +76,6 @@ stop_redis() {
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 }
 
-# Restarts keep the data (an outage, not a new server): used by the outage test.
-restart_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -m fast -w restart >/dev/null; }
-
 # resume_postgres DIR: starts again, on the same port, a cluster that stop_postgres stopped.
 resume_postgres() { as_postgres "$(pg_bin)/pg_ctl" -D "$1/pg" -l "$1/pg/server.log" -w -o "$(cat "$1/pg.options")" start >/dev/null; }
 
-restart_redis() {
-  local dir=$1 port=$2
-  redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
-  sleep "${3:-0}"
-  start_redis "$dir" "$port" >/dev/null
-}

@@ -6,13 +6,17 @@ namespace Api.Security;
 /// <summary>
 /// Keeps the front end subscribed to its cluster's change channel and tells the cache how the subscription
 /// fares. After (re)connecting, copies are trusted only once a probe this process published has come back
-/// through the channel: that proves announcements reach it again.
+/// through the channel: that proves announcements reach it again. Each announcement that carries a receipt is
+/// confirmed on the receipt channel right after the copy is dropped: the announcing grain waits for every
+/// front end's receipt before it answers, so no front end can still serve the old copy once a logout returned.
 /// </summary>
 public sealed class ChangeSubscription(
     FrontEndCache cache, string redisConnection, string clusterId, ILogger<ChangeSubscription> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
     private readonly RedisChannel _channel = RedisChannel.Literal(ChangeMessage.Channel(clusterId));
+    private readonly RedisChannel _receipts = RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId));
+    private readonly Guid _reader = Guid.NewGuid();
     private volatile string? _probe;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,9 +35,9 @@ public sealed class ChangeSubscription(
             {
                 cache.Connected();
             }
-            else
+            else if (cache.Apply(message) is var receipt && receipt != Guid.Empty)
             {
-                cache.Apply(message);
+                Confirm(subscriber, receipt);
             }
         });
 
@@ -55,6 +59,19 @@ public sealed class ChangeSubscription(
         finally
         {
             cache.Disconnected();
+        }
+    }
+
+    private void Confirm(ISubscriber subscriber, Guid receipt)
+    {
+        try
+        {
+            // Not awaited: the handler must not stall the subscription; a lost receipt only delays the announcer.
+            subscriber.Publish(_receipts, ChangeMessage.Receipt(receipt, _reader), CommandFlags.FireAndForget);
+        }
+        catch (RedisException e)
+        {
+            logger.LogDebug("Could not confirm a change: {Reason}", e.Message);
         }
     }
 

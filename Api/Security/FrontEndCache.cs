@@ -8,8 +8,9 @@ namespace Api.Security;
 /// <summary>
 /// The front end's copy of what every authenticated request asks the cluster: is this session live, and
 /// what does this user look like. Grains announce each ended session and each user write on the cluster's
-/// Redis channel before they answer, and this copy drops the entry when the announcement arrives, so a
-/// logout or a permission change still applies to the very next request on every front end. Copies are
+/// Redis channel, this copy drops the entry when the announcement arrives, and the grain answers only once
+/// every front end confirmed that (<see cref="ChangeSubscription"/>), so a logout or a permission change
+/// applies to the very next request on every front end. Copies are
 /// used only while the subscription is connected (a dropped subscription could miss an announcement:
 /// everything is forgotten and requests go to the grains until it is back), and live at most
 /// <see cref="MaxAge"/>: that bounds how stale a copy can be should Redis lose an announcement without the
@@ -45,12 +46,15 @@ public sealed class FrontEndCache
     public ValueTask<UserView?> User(Guid userId, Func<Guid, Task<UserView?>> fetch) =>
         GetOrFetch(_users, userId, fetch, static view => view is not null ? DateTimeOffset.MaxValue : null);
 
-    /// <summary>Applies one announcement from the channel.</summary>
-    public void Apply(string? message)
+    /// <summary>
+    /// Applies one announcement from the channel, and gives back the receipt its announcer waits for
+    /// (<see cref="Guid.Empty"/> if none): confirm it only after this returned, as the copy is gone by then.
+    /// </summary>
+    public Guid Apply(string? message)
     {
-        if (!ChangeMessage.TryParse(message, out var kind, out var id))
+        if (!ChangeMessage.TryParse(message, out var kind, out var id, out var receipt))
         {
-            return;
+            return Guid.Empty;
         }
 
         // Removing a fetch still in flight is enough: its answer is stored only in place of its own entry.
@@ -62,6 +66,8 @@ public sealed class FrontEndCache
         {
             _users.TryRemove(id, out _);
         }
+
+        return receipt;
     }
 
     /// <summary>The subscription is (re)connected: start from nothing, as announcements may have been missed.</summary>

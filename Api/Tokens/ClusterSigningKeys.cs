@@ -35,8 +35,16 @@ public sealed class ClusterSigningKeys(
     public ValueTask EnsureFresh(CancellationToken cancellationToken)
     {
         var seen = _snapshot;
-        return seen is not null && time.GetUtcNow() < seen.RefreshDue ? ValueTask.CompletedTask : new ValueTask(Refresh(seen, cancellationToken));
+        return Fresh(seen) ? ValueTask.CompletedTask : new ValueTask(Refresh(seen, cancellationToken));
     }
+
+    /// <summary>
+    /// An empty ring is never fresh: a front end that first looked before any key existed (a new cluster, the
+    /// signing front end not asked yet) looks again on each request until the first key is there, instead of
+    /// refusing that key's tokens until the next refresh.
+    /// </summary>
+    private bool Fresh(RingSnapshot? snapshot) =>
+        snapshot is { Ring.Keys.Count: > 0 } && time.GetUtcNow() < snapshot.RefreshDue;
 
     public SigningCredentials SigningCredentials()
     {
@@ -64,8 +72,8 @@ public sealed class ClusterSigningKeys(
 
     private async Task Refresh(RingSnapshot? seen, CancellationToken cancellationToken)
     {
-        // With a ring in hand, a request never waits for another's refresh: it uses the ring it has.
-        if (seen is not null)
+        // With keys in hand, a request never waits for another's refresh: it uses the ring it has.
+        if (seen is { Ring.Keys.Count: > 0 })
         {
             if (!await _gate.WaitAsync(0, cancellationToken))
             {
@@ -79,12 +87,12 @@ public sealed class ClusterSigningKeys(
 
         try
         {
-            var now = time.GetUtcNow();
-            if (_snapshot is { } current && now < current.RefreshDue)
+            if (Fresh(_snapshot))
             {
                 return;
             }
 
+            var now = time.GetUtcNow();
             var ring = await Roll(await Ring.Get(), now);
             _snapshot = Build(ring, now + RefreshInterval, _snapshot);
         }

@@ -20,6 +20,9 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     /// <summary>The SERVICE_ID of this cluster: its rows in PostgreSQL carry it.</summary>
     public string ServiceId => _cluster["SERVICE_ID"]!;
 
+    /// <summary>The CLUSTER_ID: the front ends' change channel is named after it.</summary>
+    public string ClusterId => _cluster["CLUSTER_ID"]!;
+
     public HttpClient Auth { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 

@@ -37,8 +37,6 @@ public static class SessionCalls
             tokens.GetProperty("refreshToken").GetString()!);
     }
 
-    /// <summary>RFC 7662 introspection as another service makes it: HTTP Basic client credentials, the token as a form field.</summary>
-
     /// <summary>Asserts an RFC 9457 problem answer with the given status and stable code.</summary>
     public static async Task<JsonElement> AssertProblem(this HttpResponseMessage response, HttpStatusCode status, string? code = null)
     {

@@ -66,6 +66,21 @@ public sealed class FrontEndCacheTests
     }
 
     [Fact]
+    public async Task An_announcement_with_a_receipt_drops_the_copy_and_gives_the_receipt_to_confirm()
+    {
+        var cache = Cache();
+        await cache.Session(_session, Live);
+        var receipt = Guid.NewGuid();
+
+        Assert.Equal(receipt, cache.Apply(ChangeMessage.WithReceipt(ChangeMessage.SessionEnded(_session), receipt)));
+        Assert.Equal(Guid.Empty, cache.Apply(ChangeMessage.UserChanged(_user)));
+        Assert.Equal(Guid.Empty, cache.Apply(ChangeMessage.WithReceipt("x:not-an-id", receipt)));
+
+        await cache.Session(_session, Live);
+        Assert.Equal(2, _fetches);
+    }
+
+    [Fact]
     public async Task An_announcement_that_arrives_during_the_fetch_keeps_the_answer_out_of_the_cache()
     {
         var cache = Cache();

@@ -40,6 +40,25 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_front_end_that_looked_before_the_first_key_existed_accepts_that_keys_tokens_at_once()
+    {
+        // A new cluster, used as the README's walk-through uses it: register on the User API (which loads the ring,
+        // still empty), log in on the Auth API (which makes the first key), then read on the User API.
+        var fresh = (TCluster)Activator.CreateInstance(typeof(TCluster))!;
+        await fresh.InitializeAsync();
+        try
+        {
+            var user = await fresh.SignUp(fresh.AuthA);
+
+            Assert.Equal(HttpStatusCode.OK, (await fresh.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken)).StatusCode);
+        }
+        finally
+        {
+            await fresh.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Discovery_names_the_issuer_the_jwks_the_endpoints_and_the_algorithm()
     {
         foreach (var path in new[] { "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server" })
