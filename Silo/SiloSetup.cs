@@ -48,6 +48,7 @@ public static class SiloSetup
             // Listen where others are told to connect, not on every address of the host (a public interface included).
             silo.ConfigureEndpoints(settings.ResolveAdvertisedIp(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(redis);
+            silo.Services.AddCompactStoredFormat(StorageNames.Sessions);
             silo.AddRedisGrainStorage(StorageNames.Sessions, o =>
             {
                 o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
@@ -65,6 +66,7 @@ public static class SiloSetup
 
         if (settings.PostgresConnection is { } postgres)
         {
+            silo.Services.AddCompactStoredFormat(StorageNames.Users);
             silo.AddAdoNetGrainStorage(StorageNames.Users, o =>
             {
                 o.Invariant = "Npgsql";

@@ -18,9 +18,13 @@ namespace TestSupport;
 /// </summary>
 public static class Hosts
 {
-    public static async Task<WebApplication> StartSilo(IDictionary<string, string?> settings, LogCapture? logs = null)
+    /// <param name="services">Registrations made before the host's own, which then keep them (an older stored format, say).</param>
+    public static async Task<WebApplication> StartSilo(
+        IDictionary<string, string?> settings, LogCapture? logs = null, Action<IServiceCollection>? services = null)
     {
-        var app = SiloHost.Build(Builder(settings, logs));
+        var builder = Builder(settings, logs);
+        services?.Invoke(builder.Services);
+        var app = SiloHost.Build(builder);
         await app.StartAsync();
         return app;
     }

@@ -1,0 +1,288 @@
+using System.Reflection;
+using Grains;
+using Grains.Interfaces.Sessions;
+using Grains.Interfaces.Users;
+using Grains.Sessions;
+using Grains.Users;
+using Grains.Users.Account;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Orleans.Serialization;
+using Orleans.Storage;
+using StackExchange.Redis;
+
+namespace Tests.Integration;
+
+/// <summary>
+/// The compact stored format (<see cref="StoredFormat"/>) on the real Redis and PostgreSQL: records the previous
+/// release stored as JSON still load and work, and every field of a record stored compactly comes back.
+/// </summary>
+public sealed class StoredFormatTests : IAsyncLifetime
+{
+    private readonly string _service = $"format-{Guid.NewGuid():N}";
+    private readonly Dictionary<string, string?> _cluster;
+    private readonly List<WebApplication> _silos = [];
+    private readonly List<IHost> _clients = [];
+    private ConnectionMultiplexer _redis = null!;
+
+    public StoredFormatTests() => _cluster = ExternalServices.ClusterSettings(_service);
+
+    public async Task InitializeAsync() =>
+        _redis = await ConnectionMultiplexer.ConnectAsync($"{ExternalServices.RedisHost}:{ExternalServices.RedisPort}");
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.StopAsync();
+            client.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.StopAsync();
+            await silo.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_session_and_a_user_the_previous_release_stored_as_JSON_load_and_work_after_the_upgrade()
+    {
+        var silo = await StartSilo();
+        var grains = Grains(await StartClient());
+        var user = grains.GetGrain<IUserGrain>(PreviousRelease.UserId);
+        var session = grains.GetGrain<ISessionGrain>(PreviousRelease.SessionId);
+        await PreviousRelease.Store(silo, _service, _redis, user.GetGrainId(), session.GetGrainId(),
+            grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).GetGrainId());
+
+        // Read as stored, before any grain touches them: the reader takes the JSON, field for field.
+        var json = silo.Services.GetRequiredService<IGrainStorageSerializer>();
+        Assert.Equal(
+            AsJson(silo, json.Deserialize<UserState>(PreviousRelease.User)),
+            AsJson(silo, await Read<UserState>(silo, StorageNames.Users, "user", user.GetGrainId())));
+        Assert.Equal(
+            AsJson(silo, json.Deserialize<SessionState>(PreviousRelease.Session)),
+            AsJson(silo, await Read<SessionState>(silo, StorageNames.Sessions, "session", session.GetGrainId())));
+
+        // And the grains work on them: what the previous release stored is what they answer with.
+        var view = await user.Get();
+        Assert.Equal(("Grace Hopper", "upgrade@example.com", 2L), (view!.Name, view.Email, view.Version));
+        Assert.Equal(["admin"], view.Permissions);
+        Assert.Null(await user.ConfirmLogin(credentialVersion: 0));
+        Assert.NotNull(await user.ConfirmLogin(credentialVersion: 1));
+        Assert.Equal("$argon2id$second", (await user.BeginPasswordCheck()).PasswordHash);
+        await user.AbandonPasswordCheck();
+        Assert.Equal((true, PreviousRelease.UserId), ((await session.Check()).Active, (await session.Check()).UserId));
+        Assert.Equal([PreviousRelease.SessionId], (await grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).List()).Select(s => s.Id));
+        Assert.Equal(RefreshStatus.Rotated, (await session.Refresh(PreviousRelease.CurrentRefreshHash, "next refresh token hash")).Status);
+        await user.Update(new UpdateUser(Name: "Rear Admiral Hopper"));
+
+        // Written again in the compact format; the token retired before the upgrade is still known as retired.
+        Assert.NotEqual((byte)'{', (await StoredSession(PreviousRelease.SessionId))[0]);
+        Assert.NotEqual((byte)'{', (await StoredUser())[0]);
+        Assert.Equal(RefreshStatus.ReuseDetected, (await session.Refresh(PreviousRelease.RetiredRefreshHash, "thief's next hash")).Status);
+        Assert.False((await session.Check()).Active);
+        Assert.Equal("Rear Admiral Hopper", (await user.Get())!.Name);
+    }
+
+    [Fact]
+    public async Task A_session_and_a_user_stored_in_the_compact_format_read_back_with_every_field()
+    {
+        var silo = await StartSilo();
+        var client = await StartClient();
+        var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
+        var user = FullUser(userId);
+        var session = FullSession(userId);
+        AssertEveryStoredFieldSet(user);
+        AssertEveryStoredFieldSet(user.Account);
+        AssertEveryStoredFieldSet(user.Guesses);
+        AssertEveryStoredFieldSet(session, except: [nameof(SessionState.RefreshTokenHash), nameof(SessionState.RetiredTokenHashes)]);
+        var userGrain = Grains(client).GetGrain<IUserGrain>(userId).GetGrainId();
+        var sessionGrain = Grains(client).GetGrain<ISessionGrain>(sessionId).GetGrainId();
+
+        await Write(silo, StorageNames.Users, "user", userGrain, user);
+        await Write(silo, StorageNames.Sessions, "session", sessionGrain, session);
+
+        Assert.Equal(AsJson(silo, user), AsJson(silo, await Read<UserState>(silo, StorageNames.Users, "user", userGrain)));
+        Assert.Equal(AsJson(silo, session), AsJson(silo, await Read<SessionState>(silo, StorageNames.Sessions, "session", sessionGrain)));
+        Assert.NotEqual((byte)'{', (await StoredUser())[0]);
+        Assert.NotEqual((byte)'{', (await StoredSession(sessionId))[0]);
+    }
+
+    [Fact]
+    public async Task A_password_change_and_a_revocation_stored_in_the_compact_format_hold_after_a_restart()
+    {
+        var (userId, kept, other, revoked) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var first = await StartSilo();
+        var client = await StartClient();
+        var user = Grains(client).GetGrain<IUserGrain>(userId);
+        await user.Create(new CreateUser("Ada Lovelace", $"restart-{userId:N}@example.com", "$argon2id$first", []));
+        foreach (var id in new[] { kept, other, revoked })
+        {
+            Assert.True(await Grains(client).GetGrain<ISessionGrain>(id).Start(
+                new StartSession(userId, $"{id} hash", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1")));
+        }
+
+        await Grains(client).GetGrain<ISessionGrain>(revoked).Revoke();
+        await user.Update(new UpdateUser(PasswordHash: "$argon2id$second", KeepSessionId: kept));
+        await Poll.Until(() => Grains(client).GetGrain<ISessionGrain>(other).Check(), check => !check.Active);
+        await Stop(client);
+        await Stop(first);
+
+        await StartSilo();
+        var fresh = Grains(await StartClient());
+        user = fresh.GetGrain<IUserGrain>(userId);
+        Assert.Null(await user.ConfirmLogin(credentialVersion: 0));
+        Assert.NotNull(await user.ConfirmLogin(credentialVersion: 1));
+        Assert.Equal("$argon2id$second", (await user.BeginPasswordCheck()).PasswordHash);
+        await user.AbandonPasswordCheck();
+        Assert.True((await fresh.GetGrain<ISessionGrain>(kept).Check()).Active);
+        foreach (var id in new[] { other, revoked })
+        {
+            Assert.False((await fresh.GetGrain<ISessionGrain>(id).Check()).Active);
+            Assert.Equal(RefreshStatus.Rejected, (await fresh.GetGrain<ISessionGrain>(id).Refresh($"{id} hash", "next")).Status);
+        }
+    }
+
+    private static UserState FullUser(Guid userId)
+    {
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        // An array, as the outbox records permissions (UserEventOutbox).
+        string[] permissions = ["admin"];
+        var data = new UserEventData("Grace Hopper", "grace@example.com", permissions, EmailVerified: true, MfaEnabled: true);
+        return new UserState
+        {
+            Name = "Grace Hopper",
+            Email = "grace@example.com",
+            PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+            Permissions = ["admin", "users:read"],
+            CreatedAt = at,
+            UpdatedAt = at.AddMinutes(5),
+            Version = 7,
+            DeactivatedAt = at.AddDays(1),
+            Outbox = [new UserEvent(Guid.NewGuid(), UserEvent.Updated, userId, 6, 11, at.AddMinutes(4), data),
+                      new UserEvent(Guid.NewGuid(), UserEvent.PasswordChanged, userId, 7, 12, at.AddMinutes(5), data)],
+            EventSequence = 12,
+            CredentialVersion = 3,
+            PendingRevocation = new PendingRevocation { Except = Guid.NewGuid() },
+            Guesses = new GuessRecord { Failures = 4, BlockedUntil = at.AddMinutes(15) },
+            Account = new AccountState
+            {
+                EmailVerified = true,
+                Verification = new MailToken("verification hash", at.AddDays(1), "grace@example.com"),
+                Reset = new MailToken("reset hash", at.AddHours(1), "grace@example.com"),
+                ResetRequests = [at, at.AddMinutes(1)],
+                LastVerificationIssuedAt = at,
+                TotpSecret = "JBSWY3DPEHPK3PXP",
+                TotpEnabled = true,
+                RecoveryCodeHashes = ["recovery 1", "recovery 2"],
+                LastTotpStep = 59_000_000,
+            },
+        };
+    }
+
+    private static SessionState FullSession(Guid userId)
+    {
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.FromHours(1));
+        var session = new SessionState
+        {
+            UserId = userId,
+            CreatedAt = at,
+            LastSeenAt = at.AddMinutes(3),
+            ExpiresAt = at.AddDays(7),
+            IdleTimeout = TimeSpan.FromDays(1),
+            Revoked = true,
+            UserAgent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+            IpAddress = "2001:db8::1",
+            CredentialVersion = 3,
+        };
+        session.RefreshTokenHash = "first refresh token hash";
+        session.UpgradeLegacyHashes();
+        for (var i = 0; i < SessionGrain.RetiredTokensKept + 1; i++)
+        {
+            session = session.Rotated($"hash {i}", SessionGrain.RetiredTokensKept);
+        }
+
+        Assert.Equal(SessionGrain.RetiredTokensKept * 32, session.RetiredTokens.Length);
+        return session;
+    }
+
+    /// <summary>Every stored property (one with an <c>[Id]</c>) holds something other than its default, so a field the format drops shows.</summary>
+    private static void AssertEveryStoredFieldSet(object state, params string[] except)
+    {
+        foreach (var property in state.GetType().GetProperties().Where(p => p.GetCustomAttribute<IdAttribute>() is not null && !except.Contains(p.Name)))
+        {
+            var value = property.GetValue(state);
+            var empty = value is null
+                || (property.PropertyType.IsValueType && value.Equals(Activator.CreateInstance(property.PropertyType)))
+                || (value is System.Collections.ICollection { Count: 0 });
+            Assert.False(empty, $"{state.GetType().Name}.{property.Name} is left at its default: set it, so the round trip covers it.");
+        }
+    }
+
+    private static async Task<T> Read<T>(WebApplication silo, string store, string stateName, GrainId grain) where T : new()
+    {
+        var state = new GrainState<T>(new T());
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(store).ReadStateAsync(stateName, grain, state);
+        Assert.True(state.RecordExists);
+        return Assert.IsType<T>(state.State);
+    }
+
+    private static Task Write<T>(WebApplication silo, string store, string stateName, GrainId grain, T value) =>
+        silo.Services.GetRequiredKeyedService<IGrainStorage>(store).WriteStateAsync(stateName, grain, new GrainState<T>(value));
+
+    /// <summary>Every field, by name, as text: two states compare equal exactly when this is.</summary>
+    private static string AsJson<T>(WebApplication silo, T state) => silo.Services.GetRequiredService<OrleansJsonSerializer>().Serialize(state, typeof(T));
+
+    private async Task<byte[]> StoredSession(Guid sessionId)
+    {
+        var grain = GrainId.Create("session", sessionId.ToString("N"));
+        var data = await _redis.GetDatabase().HashGetAsync($"{_service}/state/{grain}/session", "data");
+        Assert.True(data.HasValue, $"no session stored under {_service}/state/{grain}/session");
+        return (byte[])data!;
+    }
+
+    /// <summary>The one user record this test's service stored.</summary>
+    private async Task<byte[]> StoredUser()
+    {
+        await using var connection = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT payload FROM grain_state WHERE service_id = @service AND state_name = 'user'", connection);
+        command.Parameters.AddWithValue("service", _service);
+        return (byte[])(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<WebApplication> StartSilo(Action<IServiceCollection>? services = null)
+    {
+        var silo = await Hosts.StartSilo(_cluster.WithSiloPorts(), services: services);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    private async Task<IHost> StartClient()
+    {
+        var client = await Hosts.StartClient(_cluster);
+        _clients.Add(client);
+        return client;
+    }
+
+    private async Task Stop(WebApplication silo)
+    {
+        _silos.Remove(silo);
+        await silo.StopAsync();
+        await silo.DisposeAsync();
+    }
+
+    private async Task Stop(IHost client)
+    {
+        _clients.Remove(client);
+        await client.StopAsync();
+        client.Dispose();
+    }
+
+    private static IGrainFactory Grains(IHost client) => client.Services.GetRequiredService<IGrainFactory>();
+}
