@@ -23,6 +23,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 command="bench/run.sh${smoke:+ --smoke}${scenario:+ --scenario $scenario}"
+# BENCH_SERVER_ENV="NAME=value;…" adds environment to the product's silos and front ends (a runtime setting to try).
+if [ -n "${BENCH_SERVER_ENV:-}" ]; then
+  command="BENCH_SERVER_ENV='$BENCH_SERVER_ENV' $command"
+fi
 results="$root/bench/RESULTS${smoke:+.smoke}${scenario:+.$scenario}.md"
 
 ensure_packages curl nodejs

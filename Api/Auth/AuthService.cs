@@ -124,9 +124,9 @@ public sealed class AuthService(
     private async Task<TokenResponse?> OpenSession(Guid userId, string? userAgent, string? ipAddress, long credentialVersion)
     {
         var sessionId = Guid.NewGuid();
-        var session = grains.GetGrain<ISessionGrain>(sessionId);
         var refreshToken = RefreshTokens.Create(sessionId);
-        var started = await session.Start(new StartSession(
+        // The session grain confirms the credentials with the user once the session is in the user's list.
+        var user = await grains.GetGrain<ISessionGrain>(sessionId).Open(new StartSession(
             userId,
             RefreshTokens.Hash(refreshToken),
             settings.RefreshTokenLifetime,
@@ -134,18 +134,8 @@ public sealed class AuthService(
             Truncate(userAgent, 256),
             ipAddress,
             credentialVersion));
-        if (!started)
-        {
-            throw new InvalidOperationException("A fresh session id was already in use.");
-        }
-
-        // Asked only now that the session is in the user's list: a password change, email change or
-        // deactivation either happened before (refused here) or will find and revoke this session.
-        var account = grains.GetGrain<IUserGrain>(userId);
-        var user = await account.ConfirmLogin(credentialVersion);
         if (user is null)
         {
-            await session.Revoke();
             metrics.Login("invalid_credentials");
             logger.LogInformation("Login failed: the credentials of user {UserId} changed during the check", userId);
             return null;

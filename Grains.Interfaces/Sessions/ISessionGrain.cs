@@ -1,3 +1,5 @@
+using Grains.Interfaces.Users;
+
 namespace Grains.Interfaces.Sessions;
 
 /// <summary>One login session, keyed by session id (the JWT "sid"). Persisted in the "sessions" storage (Redis).</summary>
@@ -5,6 +7,13 @@ public interface ISessionGrain : IGrainWithGuidKey
 {
     /// <summary>Opens the session; false when this id was already used.</summary>
     Task<bool> Start(StartSession command);
+
+    /// <summary>
+    /// A login's session: starts it, then, once it is in the user's list, confirms with the user that the credentials
+    /// are still those the login was checked against (<see cref="StartSession.CredentialVersion"/>). The user as
+    /// confirmed; null when they changed meanwhile, the session then already revoked. Throws when the id was used.
+    /// </summary>
+    Task<UserView?> Open(StartSession command);
 
     /// <summary>Whether the session is live now; records the activity for the idle timeout.</summary>
     Task<SessionCheck> Check();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Grains.Interfaces.Sessions;
+using Grains.Interfaces.Users;
 
 namespace Grains.Sessions;
 
@@ -50,6 +51,25 @@ public sealed class SessionGrain(
         await UserSessions().Add(Id);
         GrainMetrics.SessionsStarted.Add(1);
         return true;
+    }
+
+    // In the silo rather than from the front end: one call fewer from the front end per login.
+    public async Task<UserView?> Open(StartSession command)
+    {
+        if (!await Start(command))
+        {
+            throw new InvalidOperationException("A fresh session id was already in use.");
+        }
+
+        // Asked only now that the session is in the user's list: a password change, email change or deactivation
+        // either happened before (refused here) or will find and revoke this session.
+        var user = await GrainFactory.GetGrain<IUserGrain>(command.UserId).ConfirmLogin(command.CredentialVersion);
+        if (user is null)
+        {
+            await Revoke();
+        }
+
+        return user;
     }
 
     public async Task<SessionCheck> Check()

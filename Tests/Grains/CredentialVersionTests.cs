@@ -1,3 +1,4 @@
+using Grains.Interfaces.Sessions;
 using Grains.Interfaces.Users;
 
 namespace Tests.Grains;
@@ -55,5 +56,58 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         await user.Update(new UpdateUser(Name: "Grace"));
 
         Assert.NotNull(await user.ConfirmLogin(ticket.CredentialVersion));
+    }
+
+    private static StartSession Login(Guid userId, long credentialVersion) =>
+        SessionGrainTests.Login(userId) with { CredentialVersion = credentialVersion };
+
+    private async Task<IReadOnlyList<Guid>> Listed(Guid userId) =>
+        [.. (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id)];
+
+    [Fact]
+    public async Task A_session_opened_for_the_current_credentials_is_live_listed_and_names_its_user()
+    {
+        var user = await User();
+        var userId = user.GetPrimaryKey();
+        var ticket = await user.BeginPasswordCheck();
+        var sessionId = Guid.NewGuid();
+        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+
+        var confirmed = await session.Open(Login(userId, ticket.CredentialVersion));
+
+        Assert.Equal(userId, confirmed?.Id);
+        Assert.True((await session.Check()).Active);
+        Assert.Equal([sessionId], await Listed(userId));
+    }
+
+    [Theory]
+    [InlineData("password")]
+    [InlineData("deactivation")]
+    public async Task A_session_opened_for_a_login_checked_before_a_credential_change_is_refused_revoked_and_unlisted(string change)
+    {
+        var user = await User();
+        var userId = user.GetPrimaryKey();
+        var ticket = await user.BeginPasswordCheck();
+        _ = change == "password"
+            ? (await user.Update(new UpdateUser(PasswordHash: "$argon2id$new"))).Status
+            : await user.Deactivate() ? UserWriteStatus.Ok : UserWriteStatus.NotFound;
+        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+
+        Assert.Null(await session.Open(Login(userId, ticket.CredentialVersion)));
+
+        Assert.False((await session.Check()).Active);
+        Assert.Empty(await Poll.Until(() => Listed(userId), ids => ids.Count == 0));
+    }
+
+    [Fact]
+    public async Task A_session_id_already_used_cannot_be_opened_again()
+    {
+        var user = await User();
+        var userId = user.GetPrimaryKey();
+        var ticket = await user.BeginPasswordCheck();
+        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+        Assert.NotNull(await session.Open(Login(userId, ticket.CredentialVersion)));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.Open(Login(userId, ticket.CredentialVersion)));
     }
 }

@@ -34,6 +34,31 @@ public static class Analysis
         return $"{verdict}; {perOperation}; outside the bench {CpuMeter.F(split.Outside)} cores.{gc}";
     }
 
+    /// <summary>
+    /// Whether garbage collection alone accounts for a latency tail: the requests that arrive while a server is
+    /// paused (about the share of the time it spends paused) each wait up to a pause, plus the backlog the pause
+    /// leaves. With that share at 1 % or more, the p99 is about a mean pause long or longer.
+    /// </summary>
+    public static string GcTail(ScenarioReport scenario, string pass, double targetMs)
+    {
+        if (!scenario.GcPauses.TryGetValue(pass, out var pauses) || pauses.Count == 0)
+        {
+            return "";
+        }
+
+        var worst = pauses[0];
+        var share = (100 * worst.Share).ToString("F1", CultureInfo.InvariantCulture);
+        var mean = worst.MeanPauseMs.ToString("F1", CultureInfo.InvariantCulture);
+        if (worst.Share < 0.01 || worst.CollectionsPerSecond <= 0)
+        {
+            return $" Garbage collection does not account for it: the most paused server, {worst.Name}, was paused {share} % of the time.";
+        }
+
+        return $" Garbage collection accounts for much of it: {worst.Name} was paused {share} % of the time, in collections of {mean} ms on average, " +
+            $"so at least {share} % of the requests waited for one" +
+            (worst.MeanPauseMs >= targetMs ? $", each pause alone longer than the {targetMs.ToString("F0", CultureInfo.InvariantCulture)} ms target." : ".");
+    }
+
     /// <summary>CPU seconds per operation, in microseconds.</summary>
     public static string Micro(double seconds) => $"{(seconds * 1e6).ToString("F0", CultureInfo.InvariantCulture)} µs";
 }

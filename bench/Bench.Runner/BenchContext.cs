@@ -34,7 +34,9 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
         scenario.Cpu[pass] = split;
         scenario.Note($"CPU during {pass}: {split}");
         var rate = result is Latencies latencies ? latencies.Rate : (double?)null;
-        var gc = RuntimeCounters.Between(gcBefore, gcAfter, after.At - before.At, rate);
+        var pauses = RuntimeCounters.Deltas(gcBefore, gcAfter, after.At - before.At);
+        scenario.GcPauses[pass] = pauses;
+        var gc = RuntimeCounters.Describe(pauses, rate);
         if (gc.Length > 0)
         {
             scenario.Gc[pass] = gc;

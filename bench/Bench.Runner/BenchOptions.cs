@@ -18,6 +18,12 @@ public sealed record BenchOptions
     public string RedisVersion { get; init; } = "?";
     public string SdkVersion { get; init; } = "?";
 
+    /// <summary>
+    /// Extra environment for the product's own servers (silos and front ends, not the baselines), from
+    /// BENCH_SERVER_ENV ("NAME=value;NAME=value"): to try a runtime setting such as a GC mode without a rebuild.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>BenchmarkDotNet's GitHub-flavoured report of bench/Bench.Micro, when run.sh ran it.</summary>
     public string? MicroReport { get; init; }
 
@@ -78,6 +84,24 @@ public sealed record BenchOptions
             RedisVersion = values.GetValueOrDefault("redis-version") ?? "?",
             SdkVersion = values.GetValueOrDefault("sdk-version") ?? "?",
             MicroReport = values.GetValueOrDefault("micro-report"),
+            ServerEnvironment = ParseEnvironment(Environment.GetEnvironmentVariable("BENCH_SERVER_ENV")),
         };
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(string? text)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"BENCH_SERVER_ENV: '{pair}' is not NAME=value");
+            }
+
+            environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return environment;
     }
 }

@@ -17,8 +17,9 @@ public static class MeScenario
             "JSON from memory, no auth), the same Kestrel with stock **JwtBearer** validating the product's own token (what a stateless API " +
             "spends: the ratio to it is the price of immediate revocation), and the Node stack (`bench/node-stack`: jsonwebtoken + the session " +
             "in Redis, 2 workers) for reference. Then an **open-loop** pass at 70 % of the product's maximum, sent by a generator in its own " +
-            "process at a raised priority (nice −11), latency counted from each request's scheduled start; the generator reports how late it " +
-            "sent (its lag) and the CPU it used. Then revocation: while a poller repeats `GET /user/{id}` on the user front end with a token, " +
+            "process at a raised priority (nice −11) from one sender thread (real-time where allowed) that sleeps to each request's due time and starts it without awaiting " +
+            "the answer, latency counted from each request's scheduled start; the generator reports how late it sent (its lag), its own garbage " +
+            "collections and the CPU it used. Then revocation: while a poller repeats `GET /user/{id}` on the user front end with a token, " +
             "the token's session logs out on the auth front end; the time from sending the logout to the poller's first 401.");
 
         var tokens = await Sessions(ctx, "s2");
@@ -81,8 +82,10 @@ public static class MeScenario
             strict.Errors.ToString(), "", "", "p99 ≤ 5 ms", met));
         scenario.Add(new ResultRow("the same pass, latency from sending", "", Report.Ms(open.FromSend.P50), Report.Ms(open.FromSend.P99), open.FromSend.Errors.ToString()));
         scenario.Add(new ResultRow($"the generator's lag (sent − scheduled), every request; max {Report.Ms(open.Lag.Max)}", "", Report.Ms(open.Lag.P50), Report.Ms(open.Lag.P99), ""));
-        scenario.Note($"open-loop generator: its own process at nice {open.Nice}, {open.CpuSeconds:F1} s of CPU over {open.WallSeconds:F1} s (warm-up included) = {CpuMeter.F(generatorCores)} cores " +
-            $"({100 * generatorCores / Environment.ProcessorCount:F0} % of the machine); max latency from the schedule {Report.Ms(strict.Max)}.");
+        scenario.Note($"open-loop generator: its own process, every thread at nice {open.Nice}, the sender thread {open.Sender}, {open.Connections} connections opened before the warm-up; " +
+            $"{open.CpuSeconds:F1} s of CPU over {open.WallSeconds:F1} s (warm-up included) = {CpuMeter.F(generatorCores)} cores " +
+            $"({100 * generatorCores / Environment.ProcessorCount:F0} % of the machine); its own garbage collections in the window: {open.GenerationZeroCollections} " +
+            $"(gen2 {open.FullCollections}), paused {open.GcPauseMs:F1} ms; max latency from the schedule {Report.Ms(strict.Max)}.");
         if (!met)
         {
             var starved = open.Lag.P99 >= 0.5 * strict.P99;
@@ -90,7 +93,8 @@ public static class MeScenario
                 (starved
                     ? $"The generator itself: its lag p99 ({Report.Ms(open.Lag.P99)}) is at least half the p99 from the schedule ({Report.Ms(strict.P99)}), so much of the tail is requests sent late, not answered late. "
                     : $"The servers: the generator kept its schedule (lag p99 {Report.Ms(open.Lag.P99)}) while the p99 from sending was {Report.Ms(open.FromSend.P99)}. ") +
-                Analysis.CpuBound(scenario, OpenPass, open.Rate, "request"));
+                Analysis.CpuBound(scenario, OpenPass, open.Rate, "request") +
+                Analysis.GcTail(scenario, OpenPass, targetMs: 5));
         }
 
         await Revocation(ctx, scenario);

@@ -6,9 +6,10 @@ using System.Text.Json;
 namespace Bench.Runner;
 
 /// <summary>
-/// S2's open-loop pass in a process of its own, started at a raised priority, so that the generator is not
-/// starved by the servers it loads (in the runner's process it shared a thread pool with everything else).
-/// It reports its own lag (how late each request was sent against the schedule) and the CPU it used, so a
+/// S2's open-loop pass in a process of its own, every thread of it at a raised priority (nice −11), so that the
+/// generator is not starved by the servers it loads (in the runner's process it shared a thread pool with
+/// everything else). The schedule is <see cref="OpenLoopSchedule"/>. It reports its own lag (how late each
+/// request was sent against the schedule), its garbage collections in the window and the CPU it used, so a
 /// reader can tell generator starvation from server latency.
 /// </summary>
 public static class OpenLoopProbe
@@ -22,31 +23,56 @@ public static class OpenLoopProbe
         Summary Lag,
         double CpuSeconds,
         double WallSeconds,
-        int Nice);
+        int Nice,
+        string Sender,
+        int Connections,
+        int GenerationZeroCollections,
+        int FullCollections,
+        double GcPauseMs);
+
+    /// <summary>The nice value the generator asks for (what <see cref="ProcessPriorityClass.High"/> means on Linux).</summary>
+    private const int RaisedNice = -11;
 
     /// <summary>openloop --port P --tokens FILE --rate R --warmup-ms W --duration-ms D --out FILE</summary>
     public static async Task<int> Run(string[] args)
     {
         string Argument(string name) => args[Array.IndexOf(args, name) + 1];
-        RaisePriority();
         var port = int.Parse(Argument("--port"), CultureInfo.InvariantCulture);
         var tokens = await File.ReadAllLinesAsync(Argument("--tokens"));
         var rate = double.Parse(Argument("--rate"), CultureInfo.InvariantCulture);
         var warmup = TimeSpan.FromMilliseconds(int.Parse(Argument("--warmup-ms"), CultureInfo.InvariantCulture));
         var duration = TimeSpan.FromMilliseconds(int.Parse(Argument("--duration-ms"), CultureInfo.InvariantCulture));
-        // Enough threads from the start that the pool's slow injection never delays a send.
+        // Enough pool threads from the start that the pool's slow injection never delays an answer's completion.
         ThreadPool.SetMinThreads(Environment.ProcessorCount * 8, Environment.ProcessorCount * 8);
+        // Room for the answers in flight during a stall of the server (a GC pause, a burst of misses), so that the
+        // window's requests never wait for a new connection; within the 256 ApiClient allows.
+        var connections = (int)Math.Clamp(rate / 200, 32, 128);
 
         using var api = new ApiClient(port, port);
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        var result = await LoadGenerator.OpenLoop(
+        var sender = "";
+        var (collections0, collections2, paused) = (0, 0, TimeSpan.Zero);
+        var result = await OpenLoopSchedule.Run(
             async (slot, ct) => await api.Me(tokens[slot % tokens.Length], ct) == HttpStatusCode.OK,
             rate,
             warmup,
             duration,
-            workerSlots: tokens.Length);
+            workerSlots: tokens.Length,
+            connections,
+            onSenderStarted: () =>
+            {
+                // Linux keeps a nice value per thread: the threads the warm-up created (the pool's, the sockets'
+                // event loop) get it here too; this sender runs real-time where allowed, with a precise timer.
+                if (!LinuxThread.SetNiceOfAllThreads(RaisedNice))
+                {
+                    Console.Error.WriteLine("open-loop generator: could not raise its priority (it needs CAP_SYS_NICE); it runs at the default");
+                }
+
+                sender = LinuxThread.Prepare(RaisedNice);
+                (collections0, collections2, paused) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            });
         self.Refresh();
         var output = new Result(
             result.FromSchedule.Rate,
@@ -55,25 +81,17 @@ public static class OpenLoopProbe
             Summarise(result.Lag),
             (self.TotalProcessorTime - cpuBefore).TotalSeconds,
             wall.Elapsed.TotalSeconds,
-            Nice());
+            Nice(),
+            sender,
+            connections,
+            GC.CollectionCount(0) - collections0,
+            GC.CollectionCount(2) - collections2,
+            (GC.GetTotalPauseDuration() - paused).TotalMilliseconds);
         await File.WriteAllTextAsync(Argument("--out"), JsonSerializer.Serialize(output));
         return 0;
     }
 
     private static Summary Summarise(Latencies l) => new(l.Count, l.Errors, l.Elapsed.TotalSeconds, l.P50, l.P99, l.Max);
-
-    /// <summary>High priority (nice -11 on Linux); it needs root or CAP_SYS_NICE, and the run says which it got.</summary>
-    public static void RaisePriority()
-    {
-        try
-        {
-            Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.High;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or PlatformNotSupportedException)
-        {
-            Console.Error.WriteLine($"open-loop generator: could not raise its priority ({e.Message}); it runs at the default");
-        }
-    }
 
     /// <summary>This process's nice value (field 19 of /proc/self/stat).</summary>
     private static int Nice()
@@ -104,8 +122,11 @@ public static class OpenLoopProbe
             start.ArgumentList.Add(argument);
         }
 
-        // Server GC off and tiered compilation's start-up cost paid in the warm-up; nothing else differs from the runner.
+        // Workstation GC with a gen0 budget of 256 MiB, so that few collections (each stops the sender too) fall
+        // inside the window; the run reports how many did. Tiered compilation's start-up
+        // cost is paid in the warm-up.
         start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_GCgen0size"] = "0x10000000";
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the open-loop generator");
         File.AppendAllText(Path.Combine(ctx.Options.WorkDir, "pids"), $"{child.Id}\n");
         await child.WaitForExitAsync();

@@ -32,6 +32,9 @@ public sealed class ScenarioReport(string id, string title, string measures)
     /// <summary>The servers' GC pause share and allocation rate in each measured pass, where they export them.</summary>
     public Dictionary<string, string> Gc { get; } = [];
 
+    /// <summary>The same GC counters as numbers, for an analysis that weighs them against a latency target.</summary>
+    public Dictionary<string, List<RuntimeCounters.Pauses>> GcPauses { get; } = [];
+
     /// <summary>For a target not met: what the run's counters say bounds it (written into the Analysis section).</summary>
     public List<(string Target, string Explanation)> Bounds { get; } = [];
 

@@ -11,7 +11,7 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    public sealed record Reading(double PauseSeconds, double AllocatedBytes);
+    public sealed record Reading(double PauseSeconds, double AllocatedBytes, double Collections);
 
     public async Task<Dictionary<string, Reading>> Sample()
     {
@@ -21,7 +21,7 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
             try
             {
                 var text = await _http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-                readings[name] = new Reading(Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"));
+                readings[name] = new Reading(Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"), Sum(text, "dotnet_gc_collections"));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -32,16 +32,37 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
         return readings;
     }
 
-    /// <summary>Per process: the share of the pass it spent paused for GC, and its allocation rate.</summary>
-    public static string Between(Dictionary<string, Reading> before, Dictionary<string, Reading> after, TimeSpan wall, double? operationsPerSecond = null) =>
-        string.Join(", ", after.Where(a => before.ContainsKey(a.Key)).Select(a =>
+    /// <summary>One server's collections during a pass.</summary>
+    public sealed record Pauses(string Name, double Share, double CollectionsPerSecond, double MeanPauseMs, double AllocatedBytesPerSecond);
+
+    /// <summary>Per process that collected or allocated during the pass, the largest pause share first (idle servers are left out).</summary>
+    public static List<Pauses> Deltas(Dictionary<string, Reading> before, Dictionary<string, Reading> after, TimeSpan wall) =>
+        [.. after.Where(a => before.ContainsKey(a.Key)).Select(a =>
         {
-            var pause = (a.Value.PauseSeconds - before[a.Key].PauseSeconds) / wall.TotalSeconds;
-            var allocated = (a.Value.AllocatedBytes - before[a.Key].AllocatedBytes) / wall.TotalSeconds;
-            var perOperation = operationsPerSecond is > 0 ? $" = {(allocated / operationsPerSecond.Value / 1024).ToString("F1", CultureInfo.InvariantCulture)} KB per operation" : "";
-            return (Pause: pause, Allocated: allocated, Text: $"{a.Key} paused {(100 * pause).ToString("F1", CultureInfo.InvariantCulture)} % of the time, allocating " +
-                $"{(allocated / 1048576).ToString("F0", CultureInfo.InvariantCulture)} MB/s{perOperation}");
-        }).Where(p => p.Pause >= 0.001 || p.Allocated >= 1048576).OrderByDescending(p => p.Pause).Select(p => p.Text)); // idle servers say nothing
+            var paused = a.Value.PauseSeconds - before[a.Key].PauseSeconds;
+            var collections = a.Value.Collections - before[a.Key].Collections;
+            return new Pauses(
+                a.Key,
+                paused / wall.TotalSeconds,
+                collections / wall.TotalSeconds,
+                collections > 0 ? 1000 * paused / collections : 0,
+                (a.Value.AllocatedBytes - before[a.Key].AllocatedBytes) / wall.TotalSeconds);
+        }).Where(p => p.Share >= 0.001 || p.AllocatedBytesPerSecond >= 1048576).OrderByDescending(p => p.Share)];
+
+    /// <summary>
+    /// Per process: the share of the pass it spent paused for GC, how many collections and how long each paused on
+    /// average (what a request caught by one waits), and its allocation rate.
+    /// </summary>
+    public static string Describe(IEnumerable<Pauses> pauses, double? operationsPerSecond = null) =>
+        string.Join(", ", pauses.Select(p =>
+        {
+            var perOperation = operationsPerSecond is > 0 ? $" = {(p.AllocatedBytesPerSecond / operationsPerSecond.Value / 1024).ToString("F1", CultureInfo.InvariantCulture)} KB per operation" : "";
+            var collections = p.CollectionsPerSecond > 0
+                ? $" in {p.CollectionsPerSecond.ToString("F1", CultureInfo.InvariantCulture)} collections/s of {p.MeanPauseMs.ToString("F2", CultureInfo.InvariantCulture)} ms on average"
+                : "";
+            return $"{p.Name} paused {(100 * p.Share).ToString("F1", CultureInfo.InvariantCulture)} % of the time{collections}, allocating " +
+                $"{(p.AllocatedBytesPerSecond / 1048576).ToString("F0", CultureInfo.InvariantCulture)} MB/s{perOperation}";
+        }));
 
     /// <summary>The sum of every series of the metric whose name starts with <paramref name="prefix"/>.</summary>
     private static double Sum(string exposition, string prefix)

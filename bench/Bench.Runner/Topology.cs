@@ -186,16 +186,20 @@ public sealed class Topology : IAsyncDisposable
         return process;
     }
 
-    private Dictionary<string, string> ClusterEnvironment() => new()
+    private Dictionary<string, string> ClusterEnvironment()
     {
-        ["CLUSTER_ID"] = _clusterId,
-        ["SERVICE_ID"] = "auth-service",
-        ["REDIS_HOST"] = "127.0.0.1",
-        ["REDIS_PORT"] = _options.RedisPort.ToString(),
-        ["KAFKA_BROKER"] = Kafka.BootstrapServers,
-        // Named, not left to the product's default: the mock brokers cannot create it, so it is made above.
-        ["KAFKA_TOPIC"] = KafkaTopic,
-    };
+        var environment = new Dictionary<string, string>(_options.ServerEnvironment)
+        {
+            ["CLUSTER_ID"] = _clusterId,
+            ["SERVICE_ID"] = "auth-service",
+            ["REDIS_HOST"] = "127.0.0.1",
+            ["REDIS_PORT"] = _options.RedisPort.ToString(),
+            ["KAFKA_BROKER"] = Kafka.BootstrapServers,
+            // Named, not left to the product's default: the mock brokers cannot create it, so it is made above.
+            ["KAFKA_TOPIC"] = KafkaTopic,
+        };
+        return environment;
+    }
 
     private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, $"{project}.dll");
 
