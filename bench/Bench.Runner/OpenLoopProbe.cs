@@ -44,23 +44,21 @@ public static class OpenLoopProbe
         var duration = TimeSpan.FromMilliseconds(int.Parse(Argument("--duration-ms"), CultureInfo.InvariantCulture));
         // Enough pool threads from the start that the pool's slow injection never delays an answer's completion.
         ThreadPool.SetMinThreads(Environment.ProcessorCount * 8, Environment.ProcessorCount * 8);
-        // Room for the answers in flight during a stall of the server (a GC pause, a burst of misses), so that the
-        // window's requests never wait for a new connection; within the 256 ApiClient allows.
-        var connections = (int)Math.Clamp(rate / 200, 32, 128);
+        // Requests are pipelined, so a stall of the server queues them on their connections instead of needing more;
+        // a few per core spread the server's work over its threads.
+        const int connections = 32;
 
-        using var api = new ApiClient(port, port);
+        await using var load = await PipelinedLoad.Open(port, tokens, connections);
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         var sender = "";
         var (collections0, collections2, paused) = (0, 0, TimeSpan.Zero);
         var result = await OpenLoopSchedule.Run(
-            async (slot, ct) => await api.Me(tokens[slot % tokens.Length], ct) == HttpStatusCode.OK,
+            load,
             rate,
             warmup,
             duration,
-            workerSlots: tokens.Length,
-            connections,
             onSenderStarted: () =>
             {
                 // Linux keeps a nice value per thread: the threads the warm-up created (the pool's, the sockets'
