@@ -7,53 +7,40 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
 
+using static Tests.Integration.InProcessCluster;
+
 namespace Tests.Integration;
 
 /// <summary>Silos on the real PostgreSQL and Redis that ./test.sh starts.</summary>
 public sealed class PersistenceTests : IAsyncLifetime
 {
-    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"persist-{Guid.NewGuid():N}");
-    private readonly List<WebApplication> _silos = [];
-    private readonly List<IHost> _clients = [];
+    private readonly InProcessCluster _cluster = new($"persist-{Guid.NewGuid():N}");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.StopAsync();
-            client.Dispose();
-        }
-
-        foreach (var silo in _silos)
-        {
-            await silo.StopAsync();
-            await silo.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_user_written_through_the_cluster_is_read_back_by_a_new_silo_after_the_first_stopped()
     {
         var id = Guid.NewGuid();
         var email = $"durable-{id:N}@example.com";
-        var first = await StartSilo();
-        var client = await StartClient();
-        await Grains(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Grace Hopper", email, "$argon2id$hash", ["admin"]));
-        await Grains(client).GetGrain<IUserGrain>(id).Update(new UpdateUser(Name: "Rear Admiral Hopper"));
+        var first = await _cluster.StartSilo();
+        var client = await _cluster.StartClient();
+        await GrainsOf(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Grace Hopper", email, "$argon2id$hash", ["admin"]));
+        await GrainsOf(client).GetGrain<IUserGrain>(id).Update(new UpdateUser(Name: "Rear Admiral Hopper"));
 
-        await Stop(client);
-        await Stop(first);
-        await StartSilo();
-        var fresh = await StartClient();
+        await _cluster.Stop(client);
+        await _cluster.Stop(first);
+        await _cluster.StartSilo();
+        var fresh = await _cluster.StartClient();
 
-        var user = await Grains(fresh).GetGrain<IUserGrain>(id).Get();
+        var user = await GrainsOf(fresh).GetGrain<IUserGrain>(id).Get();
         Assert.NotNull(user);
         Assert.Equal(("Rear Admiral Hopper", email, 2L), (user.Name, user.Email, user.Version));
         Assert.Equal(["admin"], user.Permissions);
-        Assert.Equal(id, await Grains(fresh).GetGrain<IEmailIndexGrain>(email).GetOwner());
-        var duplicate = await Grains(fresh).GetGrain<IUserGrain>(Guid.NewGuid()).Create(new CreateUser("Copy", email, "$argon2id$hash", []));
+        Assert.Equal(id, await GrainsOf(fresh).GetGrain<IEmailIndexGrain>(email).GetOwner());
+        var duplicate = await GrainsOf(fresh).GetGrain<IUserGrain>(Guid.NewGuid()).Create(new CreateUser("Copy", email, "$argon2id$hash", []));
         Assert.Equal(UserWriteStatus.EmailTaken, duplicate.Status);
     }
 
@@ -61,28 +48,28 @@ public sealed class PersistenceTests : IAsyncLifetime
     public async Task Mailed_tokens_and_the_second_factor_are_read_back_by_a_new_silo_and_a_used_code_stays_used()
     {
         var id = Guid.NewGuid();
-        var first = await StartSilo();
-        var client = await StartClient();
-        await Grains(client).GetGrain<IUserGrain>(id).Create(
+        var first = await _cluster.StartSilo();
+        var client = await _cluster.StartClient();
+        await GrainsOf(client).GetGrain<IUserGrain>(id).Create(
             new CreateUser("Grace Hopper", $"tokens-{id:N}@example.com", "$argon2id$hash", [], VerificationTokenHash: "verify-hash"));
-        var account = Grains(client).GetGrain<IUserAccountGrain>(id);
+        var account = GrainsOf(client).GetGrain<IUserAccountGrain>(id);
         await account.IssuePasswordReset("reset-hash");
         var secret = (await account.BeginTotpSetup())!;
         var code = TotpCodes.At(secret, DateTimeOffset.UtcNow);
         var confirmed = await account.ConfirmTotp(code);
         Assert.Equal(AccountStatus.Ok, confirmed.Status);
 
-        await Stop(client);
-        await Stop(first);
-        await StartSilo();
-        var fresh = Grains(await StartClient()).GetGrain<IUserAccountGrain>(id);
+        await _cluster.Stop(client);
+        await _cluster.Stop(first);
+        await _cluster.StartSilo();
+        var fresh = GrainsOf(await _cluster.StartClient()).GetGrain<IUserAccountGrain>(id);
 
         Assert.Equal(AccountStatus.Ok, (await fresh.VerifyEmail("verify-hash")).Status);
         await fresh.IssueMfaTicket("ticket-hash", credentialVersion: 0);
         Assert.Equal(AccountStatus.InvalidCode, (await fresh.CompleteMfaLogin("ticket-hash", code)).Status);
         Assert.Equal(AccountStatus.Ok, (await fresh.CompleteMfaLogin("ticket-hash", confirmed.RecoveryCodes![0])).Status);
         Assert.Equal(AccountStatus.Ok, (await fresh.ResetPassword("reset-hash", "$argon2id$new")).Status);
-        var user = await Grains(await StartClient()).GetGrain<IUserGrain>(id).Get();
+        var user = await GrainsOf(await _cluster.StartClient()).GetGrain<IUserGrain>(id).Get();
         Assert.True(user!.EmailVerified && user.MfaEnabled);
     }
 
@@ -90,17 +77,17 @@ public sealed class PersistenceTests : IAsyncLifetime
     public async Task A_session_survives_a_silo_restart()
     {
         var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
-        var first = await StartSilo();
-        var client = await StartClient();
+        var first = await _cluster.StartSilo();
+        var client = await _cluster.StartClient();
         var start = new StartSession(userId, "refresh-hash-0", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1");
-        Assert.True(await Grains(client).GetGrain<ISessionGrain>(sessionId).Start(start));
-        Assert.Equal(RefreshStatus.Rotated, (await Grains(client).GetGrain<ISessionGrain>(sessionId).Refresh("refresh-hash-0", "refresh-hash-1")).Status);
+        Assert.True(await GrainsOf(client).GetGrain<ISessionGrain>(sessionId).Start(start));
+        Assert.Equal(RefreshStatus.Rotated, (await GrainsOf(client).GetGrain<ISessionGrain>(sessionId).Refresh("refresh-hash-0", "refresh-hash-1")).Status);
 
-        await Stop(client);
-        await Stop(first);
-        await StartSilo();
-        var fresh = await StartClient();
-        var session = Grains(fresh).GetGrain<ISessionGrain>(sessionId);
+        await _cluster.Stop(client);
+        await _cluster.Stop(first);
+        await _cluster.StartSilo();
+        var fresh = await _cluster.StartClient();
+        var session = GrainsOf(fresh).GetGrain<ISessionGrain>(sessionId);
 
         var check = await session.Check();
         Assert.Equal((true, userId), (check.Active, check.UserId));
@@ -111,20 +98,20 @@ public sealed class PersistenceTests : IAsyncLifetime
     [Fact]
     public async Task Two_silos_clustered_through_redis_both_serve_grains_reached_by_one_client()
     {
-        var silos = new[] { await StartSilo(), await StartSilo() }.Select(AddressOf).ToHashSet();
-        var watcher = await StartClient();
+        var silos = new[] { await _cluster.StartSilo(), await _cluster.StartSilo() }.Select(AddressOf).ToHashSet();
+        var watcher = await _cluster.StartClient();
         var hosts = await Poll.Until(
-            async () => await Grains(watcher).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60);
+            async () => await GrainsOf(watcher).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60);
         Assert.Equal(silos, hosts.Keys.ToHashSet());
 
         // A client reads the gateway list when it starts: one started once both silos are active sends its calls
         // through both gateways, not only the one that was active first.
-        var client = await StartClient();
-        var management = Grains(client).GetGrain<IManagementGrain>(0);
+        var client = await _cluster.StartClient();
+        var management = GrainsOf(client).GetGrain<IManagementGrain>(0);
 
         var ids = Enumerable.Range(0, 60).Select(_ => Guid.NewGuid()).ToList();
         var results = await Task.WhenAll(ids.Select(id =>
-            Grains(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Member", $"m-{id:N}@example.com", "$argon2id$hash", []))));
+            GrainsOf(client).GetGrain<IUserGrain>(id).Create(new CreateUser("Member", $"m-{id:N}@example.com", "$argon2id$hash", []))));
 
         Assert.All(results, r => Assert.Equal(UserWriteStatus.Ok, r.Status));
         var userActivations = (await management.GetSimpleGrainStatistics())
@@ -137,34 +124,4 @@ public sealed class PersistenceTests : IAsyncLifetime
     }
 
     private static SiloAddress AddressOf(WebApplication silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
-
-    private async Task<WebApplication> StartSilo()
-    {
-        var silo = await Hosts.StartSilo(_cluster.WithSiloPorts());
-        _silos.Add(silo);
-        return silo;
-    }
-
-    private async Task<IHost> StartClient()
-    {
-        var client = await Hosts.StartClient(_cluster);
-        _clients.Add(client);
-        return client;
-    }
-
-    private async Task Stop(WebApplication silo)
-    {
-        _silos.Remove(silo);
-        await silo.StopAsync();
-        await silo.DisposeAsync();
-    }
-
-    private async Task Stop(IHost client)
-    {
-        _clients.Remove(client);
-        await client.StopAsync();
-        client.Dispose();
-    }
-
-    private static IGrainFactory Grains(IHost client) => client.Services.GetRequiredService<IGrainFactory>();
 }

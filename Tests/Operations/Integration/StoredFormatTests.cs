@@ -13,6 +13,8 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
 
+using static Tests.Integration.InProcessCluster;
+
 namespace Tests.Integration;
 
 /// <summary>
@@ -21,42 +23,26 @@ namespace Tests.Integration;
 /// </summary>
 public sealed class StoredFormatTests : IAsyncLifetime
 {
-    private readonly string _service = $"format-{Guid.NewGuid():N}";
-    private readonly Dictionary<string, string?> _cluster;
-    private readonly List<WebApplication> _silos = [];
-    private readonly List<IHost> _clients = [];
+    private readonly InProcessCluster _cluster = new($"format-{Guid.NewGuid():N}");
     private ConnectionMultiplexer _redis = null!;
-
-    public StoredFormatTests() => _cluster = ExternalServices.ClusterSettings(_service);
 
     public async Task InitializeAsync() =>
         _redis = await ConnectionMultiplexer.ConnectAsync($"{ExternalServices.RedisHost}:{ExternalServices.RedisPort}");
 
     public async Task DisposeAsync()
     {
-        foreach (var client in _clients)
-        {
-            await client.StopAsync();
-            client.Dispose();
-        }
-
-        foreach (var silo in _silos)
-        {
-            await silo.StopAsync();
-            await silo.DisposeAsync();
-        }
-
+        await _cluster.DisposeAsync();
         await _redis.DisposeAsync();
     }
 
     [Fact]
     public async Task A_session_and_a_user_the_previous_release_stored_as_JSON_load_and_work_after_the_upgrade()
     {
-        var silo = await StartSilo();
-        var grains = Grains(await StartClient());
+        var silo = await _cluster.StartSilo();
+        var grains = GrainsOf(await _cluster.StartClient());
         var user = grains.GetGrain<IUserGrain>(PreviousRelease.UserId);
         var session = grains.GetGrain<ISessionGrain>(PreviousRelease.SessionId);
-        await PreviousRelease.Store(silo, _service, _redis, user.GetGrainId(), session.GetGrainId(),
+        await PreviousRelease.Store(silo, _cluster.ServiceId, _redis, user.GetGrainId(), session.GetGrainId(),
             grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).GetGrainId());
 
         // Read as stored, before any grain touches them: the reader takes the JSON, field for field.
@@ -92,8 +78,8 @@ public sealed class StoredFormatTests : IAsyncLifetime
     [Fact]
     public async Task A_session_and_a_user_stored_in_the_compact_format_read_back_with_every_field()
     {
-        var silo = await StartSilo();
-        var client = await StartClient();
+        var silo = await _cluster.StartSilo();
+        var client = await _cluster.StartClient();
         var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
         var user = FullUser(userId);
         var session = FullSession(userId);
@@ -101,8 +87,8 @@ public sealed class StoredFormatTests : IAsyncLifetime
         AssertEveryStoredFieldSet(user.Account);
         AssertEveryStoredFieldSet(user.Guesses);
         AssertEveryStoredFieldSet(session, except: [nameof(SessionState.RefreshTokenHash), nameof(SessionState.RetiredTokenHashes)]);
-        var userGrain = Grains(client).GetGrain<IUserGrain>(userId).GetGrainId();
-        var sessionGrain = Grains(client).GetGrain<ISessionGrain>(sessionId).GetGrainId();
+        var userGrain = GrainsOf(client).GetGrain<IUserGrain>(userId).GetGrainId();
+        var sessionGrain = GrainsOf(client).GetGrain<ISessionGrain>(sessionId).GetGrainId();
 
         await Write(silo, StorageNames.Users, "user", userGrain, user);
         await Write(silo, StorageNames.Sessions, "session", sessionGrain, session);
@@ -117,24 +103,24 @@ public sealed class StoredFormatTests : IAsyncLifetime
     public async Task A_password_change_and_a_revocation_stored_in_the_compact_format_hold_after_a_restart()
     {
         var (userId, kept, other, revoked) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var first = await StartSilo();
-        var client = await StartClient();
-        var user = Grains(client).GetGrain<IUserGrain>(userId);
+        var first = await _cluster.StartSilo();
+        var client = await _cluster.StartClient();
+        var user = GrainsOf(client).GetGrain<IUserGrain>(userId);
         await user.Create(new CreateUser("Ada Lovelace", $"restart-{userId:N}@example.com", "$argon2id$first", []));
         foreach (var id in new[] { kept, other, revoked })
         {
-            Assert.True(await Grains(client).GetGrain<ISessionGrain>(id).Start(
+            Assert.True(await GrainsOf(client).GetGrain<ISessionGrain>(id).Start(
                 new StartSession(userId, $"{id} hash", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1")));
         }
 
-        await Grains(client).GetGrain<ISessionGrain>(revoked).Revoke();
+        await GrainsOf(client).GetGrain<ISessionGrain>(revoked).Revoke();
         await user.Update(new UpdateUser(PasswordHash: "$argon2id$second", KeepSessionId: kept));
-        await Poll.Until(() => Grains(client).GetGrain<ISessionGrain>(other).Check(), check => !check.Active);
-        await Stop(client);
-        await Stop(first);
+        await Poll.Until(() => GrainsOf(client).GetGrain<ISessionGrain>(other).Check(), check => !check.Active);
+        await _cluster.Stop(client);
+        await _cluster.Stop(first);
 
-        await StartSilo();
-        var fresh = Grains(await StartClient());
+        await _cluster.StartSilo();
+        var fresh = GrainsOf(await _cluster.StartClient());
         user = fresh.GetGrain<IUserGrain>(userId);
         Assert.Null(await user.ConfirmLogin(credentialVersion: 0));
         Assert.NotNull(await user.ConfirmLogin(credentialVersion: 1));
@@ -241,8 +227,8 @@ public sealed class StoredFormatTests : IAsyncLifetime
     private async Task<byte[]> StoredSession(Guid sessionId)
     {
         var grain = GrainId.Create("session", sessionId.ToString("N"));
-        var data = await _redis.GetDatabase().HashGetAsync($"{_service}/state/{grain}/session", "data");
-        Assert.True(data.HasValue, $"no session stored under {_service}/state/{grain}/session");
+        var data = await _redis.GetDatabase().HashGetAsync($"{_cluster.ServiceId}/state/{grain}/session", "data");
+        Assert.True(data.HasValue, $"no session stored under {_cluster.ServiceId}/state/{grain}/session");
         return (byte[])data!;
     }
 
@@ -252,37 +238,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         await using var connection = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT payload FROM grain_state WHERE service_id = @service AND state_name = 'user'", connection);
-        command.Parameters.AddWithValue("service", _service);
+        command.Parameters.AddWithValue("service", _cluster.ServiceId);
         return (byte[])(await command.ExecuteScalarAsync())!;
     }
-
-    private async Task<WebApplication> StartSilo(Action<IServiceCollection>? services = null)
-    {
-        var silo = await Hosts.StartSilo(_cluster.WithSiloPorts(), services: services);
-        _silos.Add(silo);
-        return silo;
-    }
-
-    private async Task<IHost> StartClient()
-    {
-        var client = await Hosts.StartClient(_cluster);
-        _clients.Add(client);
-        return client;
-    }
-
-    private async Task Stop(WebApplication silo)
-    {
-        _silos.Remove(silo);
-        await silo.StopAsync();
-        await silo.DisposeAsync();
-    }
-
-    private async Task Stop(IHost client)
-    {
-        _clients.Remove(client);
-        await client.StopAsync();
-        client.Dispose();
-    }
-
-    private static IGrainFactory Grains(IHost client) => client.Services.GetRequiredService<IGrainFactory>();
 }
