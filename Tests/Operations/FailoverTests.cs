@@ -19,57 +19,26 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     // service leaves hanging shows as no answer rather than being cut off by this client first.
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"failover-{Guid.NewGuid():N}");
-    private readonly List<NodeProcess> _nodes = [];
-    private readonly List<NodeProcess> _silos = [];
-    private HttpClient _auth = null!;
-    private HttpClient _users = null!;
-    private IHost _client = null!;
+    private ProcessCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        for (var i = 0; i < 3; i++)
-        {
-            _silos.Add(StartSilo($"silo-{i}"));
-        }
+    public async Task InitializeAsync() => _cluster = await ProcessCluster.Start("failover", silos: 3, ClientTimeout);
 
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
-        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
-        var auth = NodeProcess.StartApi("auth-api", _cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString())), authPort);
-        var users = NodeProcess.StartApi("user-api", _cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString())), userPort);
-        _nodes.AddRange([auth, users]);
-        await Task.WhenAll(auth.WaitUntilHealthy(), users.WaitUntilHealthy());
-        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = ClientTimeout };
-        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = ClientTimeout };
-        _client = await Hosts.StartClient(_cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _auth.Dispose();
-        _users.Dispose();
-        await _client.StopAsync();
-        _client.Dispose();
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Killing_a_silo_under_load_loses_no_acknowledged_write_and_a_new_silo_takes_over()
     {
-        var management = _client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var management = _cluster.Grains.GetGrain<IManagementGrain>(0);
         Assert.Equal(3, (await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 3, seconds: 45, toleratingErrors: true)).Count);
 
-        var load = new Load(_auth, _users);
+        var load = new Load(_cluster.Auth, _cluster.Users);
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 4).Select(w => load.Run(w, stop.Token)).ToList();
         // Conditions, not durations: on a loaded machine a second can hold one request or twenty.
         const int Acknowledged = 20;
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= Acknowledged, seconds: 180);
         var killedAt = load.Clock.Elapsed;
-        _silos[1].Kill();
+        _cluster.Silos[1].Kill();
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count(at => at > killedAt)), n => n >= Acknowledged, seconds: 180);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
@@ -95,7 +64,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
         // A new silo joins and takes a real share of new users: placement spreads them over the three silos, so
         // the newcomer, which held none before, should hold about a third; at least a third of that is asked for.
-        var newcomer = StartSilo("silo-3");
+        var newcomer = _cluster.StartSilo("silo-3");
         await newcomer.WaitUntilHealthy();
         var grown = await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 3, seconds: 45, toleratingErrors: true);
         var newAddress = grown.Keys.Except(hosts.Keys).Single();
@@ -103,7 +72,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         const int LateUsers = 45;
         for (var i = 0; i < LateUsers; i++)
         {
-            Assert.Equal(HttpStatusCode.Created, (await Register(_users, $"late-{Guid.NewGuid():N}@example.com")).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await Register(_cluster.Users, $"late-{Guid.NewGuid():N}@example.com")).StatusCode);
         }
 
         var share = await UserActivations(management, newAddress);
@@ -114,17 +83,17 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_rolling_restart_of_every_silo_under_load_loses_no_acknowledged_write_and_never_answers_500()
     {
-        var management = _client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var management = _cluster.Grains.GetGrain<IManagementGrain>(0);
         Assert.Equal(3, (await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 3, seconds: 45, toleratingErrors: true)).Count);
 
-        var load = new Load(_auth, _users);
+        var load = new Load(_cluster.Auth, _cluster.Users);
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 4).Select(w => load.Run(w, stop.Token)).ToList();
-        foreach (var (silo, i) in _silos.ToList().Select((s, i) => (s, i)))
+        foreach (var (silo, i) in _cluster.Silos.ToList().Select((s, i) => (s, i)))
         {
             // As `docker compose up` replaces a container: SIGTERM, wait for it to leave, start the new one.
             await silo.Stop();
-            await StartSilo($"silo-{i}-restarted").WaitUntilHealthy();
+            await _cluster.StartSilo($"silo-{i}-restarted").WaitUntilHealthy();
         }
 
         // The load carries on against the renewed cluster before it stops.
@@ -150,11 +119,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"checking {load.Users.Count} acknowledged registrations");
         foreach (var user in load.Users.Values)
         {
-            var login = await _auth.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Load.Password });
+            var login = await _cluster.Auth.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Load.Password });
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
             var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
             using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/me") { Headers = { Authorization = new("Bearer", token) } };
-            var me = await (await _auth.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+            var me = await (await _cluster.Auth.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
             var name = me.GetProperty("name").GetString()!;
 
             // The name is the last acknowledged one, or a later attempt whose answer was lost in the failure.
@@ -162,13 +131,6 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             var allowed = user.AttemptedNames.SkipWhile(n => acknowledged is not null && n != acknowledged).ToList();
             Assert.Contains(name, acknowledged is null ? [.. user.AttemptedNames, "Load"] : allowed);
         }
-    }
-
-    private NodeProcess StartSilo(string name)
-    {
-        var silo = NodeProcess.StartSilo(name, _cluster.WithSiloPorts());
-        _nodes.Add(silo);
-        return silo;
     }
 
     private static Task<HttpResponseMessage> Register(HttpClient users, string email) =>

@@ -18,52 +18,18 @@ public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLi
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
     private const int Users = 12;
 
-    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"inflight-{Guid.NewGuid():N}");
-    private readonly List<NodeProcess> _nodes = [];
-    private readonly List<NodeProcess> _silos = [];
-    private int _managementPort;
-    private HttpClient _auth = null!;
-    private HttpClient _users = null!;
-    private IHost _client = null!;
+    private readonly int _managementPort = FreePort.Next();
+    private ProcessCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        for (var i = 0; i < 2; i++)
-        {
-            var silo = NodeProcess.StartSilo($"inflight-silo-{i}", _cluster.WithSiloPorts());
-            _silos.Add(silo);
-            _nodes.Add(silo);
-        }
+    public async Task InitializeAsync() =>
+        _cluster = await ProcessCluster.Start("inflight", silos: 2, ClientTimeout, ("MANAGEMENT_PORT", _managementPort.ToString()));
 
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilHealthy()));
-        var (authPort, userPort) = (FreePort.Next(), FreePort.Next());
-        _managementPort = FreePort.Next();
-        var auth = NodeProcess.StartApi("inflight-auth-api", _cluster.With(("API_ROLE", "auth"), ("AUTH_PORT", authPort.ToString())), authPort);
-        var users = NodeProcess.StartApi("inflight-user-api", _cluster.With(
-            ("API_ROLE", "user"), ("USER_PORT", userPort.ToString()), ("MANAGEMENT_PORT", _managementPort.ToString())), userPort);
-        _nodes.AddRange([auth, users]);
-        await Task.WhenAll(auth.WaitUntilHealthy(), users.WaitUntilHealthy());
-        _auth = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{authPort}"), Timeout = ClientTimeout };
-        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{userPort}"), Timeout = ClientTimeout };
-        _client = await Hosts.StartClient(_cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _auth.Dispose();
-        _users.Dispose();
-        await _client.StopAsync();
-        _client.Dispose();
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Reads_in_flight_at_a_silo_kill_are_answered_from_a_survivor_and_writes_with_200_or_503()
     {
-        var grains = _client.Services.GetRequiredService<IGrainFactory>();
+        var grains = _cluster.Grains;
         var management = grains.GetGrain<IManagementGrain>(0);
         var hosts = await Poll.Until(() => management.GetHosts(onlyActive: true), h => h.Count == 2, seconds: 60, toleratingErrors: true);
         Assert.Equal(2, hosts.Count);
@@ -72,20 +38,20 @@ public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLi
         for (var i = 0; i < Users; i++)
         {
             var email = ApiCalls.UniqueEmail();
-            var created = await _users.Register(email);
+            var created = await _cluster.Users.Register(email);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            var login = await _auth.Login(email, "correct horse battery");
+            var login = await _cluster.Auth.Login(email, "correct horse battery");
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
             accounts.Add(((await created.Json()).GetProperty("id").GetGuid(), (await login.Json()).GetProperty("accessToken").GetString()!));
         }
 
         // The users whose grain lives on the silo that will die.
-        var victim = _silos[1];
+        var victim = _cluster.Silos[1];
         var victimAddress = hosts.Keys.Single(a => a.Endpoint.Port == victim.SiloPort);
         var onVictim = new List<(Guid Id, string Token)>();
         foreach (var account in accounts)
         {
-            Assert.Equal(HttpStatusCode.OK, (await _users.Send(HttpMethod.Get, $"/user/{account.Id}", token: account.Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await _cluster.Users.Send(HttpMethod.Get, $"/user/{account.Id}", token: account.Token)).StatusCode);
             if (await management.GetActivationAddress(grains.GetGrain<IUserGrain>(account.Id)) == victimAddress)
             {
                 onVictim.Add(account);
@@ -95,8 +61,8 @@ public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLi
         Assert.NotEmpty(onVictim);
         var activeBefore = await ActiveRequests();
         await victim.Pause();
-        var reads = onVictim.Select(a => Answer(_users.Send(HttpMethod.Get, $"/user/{a.Id}", token: a.Token))).ToList();
-        var writes = onVictim.Select((a, i) => Answer(_users.Send(HttpMethod.Put, $"/user/update/{a.Id}", new { name = $"Renamed {i}" }, token: a.Token))).ToList();
+        var reads = onVictim.Select(a => Answer(_cluster.Users.Send(HttpMethod.Get, $"/user/{a.Id}", token: a.Token))).ToList();
+        var writes = onVictim.Select((a, i) => Answer(_cluster.Users.Send(HttpMethod.Put, $"/user/update/{a.Id}", new { name = $"Renamed {i}" }, token: a.Token))).ToList();
         // Every one of them has reached the front end's handlers, where the stopped silo holds it.
         var held = await Poll.Until(ActiveRequests, n => n >= activeBefore + reads.Count + writes.Count, seconds: 30);
         Assert.True(held >= activeBefore + reads.Count + writes.Count, $"only {held - activeBefore} requests in flight");
