@@ -31,9 +31,9 @@ public sealed class ApiClient : IDisposable
         AllowAutoRedirect = false,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        // An open-loop pass that outruns the server would otherwise open a connection for every waiting request
-        // until the process runs out of file descriptors (seen as "Out of memory" at 25,000 requests/s). Past this,
-        // requests wait for a connection here, and that wait counts in their latency from the schedule.
+        // A closed loop needs one connection per worker; the bound keeps a pass that outruns the server from opening
+        // one per waiting request until the process runs out of file descriptors (the HttpClient open loop did, seen
+        // as "Out of memory" at 25,000 requests/s, before it moved to PipelinedLoad).
         MaxConnectionsPerServer = 256,
     })
     {

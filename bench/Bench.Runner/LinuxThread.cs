@@ -49,10 +49,16 @@ public static class LinuxThread
         return setpriority(PrioProcess, 0, nice) == 0 ? $"nice {nice}" : $"nice {Nice()} (it could not be raised)";
     }
 
-    /// <summary>The calling thread's nice value (field 19 of /proc/thread-self/stat).</summary>
-    public static int Nice()
+    /// <summary>The calling thread's nice value.</summary>
+    public static int Nice() => NiceIn("/proc/thread-self/stat");
+
+    /// <summary>The process's nice value (its main thread's).</summary>
+    public static int ProcessNice() => NiceIn("/proc/self/stat");
+
+    /// <summary>Field 19 of a /proc stat file.</summary>
+    private static int NiceIn(string statFile)
     {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var stat = File.ReadAllText(statFile);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return int.Parse(fields[16], CultureInfo.InvariantCulture);
     }

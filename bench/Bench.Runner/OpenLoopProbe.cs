@@ -79,7 +79,7 @@ public static class OpenLoopProbe
             Summarise(result.Lag),
             (self.TotalProcessorTime - cpuBefore).TotalSeconds,
             wall.Elapsed.TotalSeconds,
-            Nice(),
+            LinuxThread.ProcessNice(),
             sender,
             connections,
             GC.CollectionCount(0) - collections0,
@@ -90,14 +90,6 @@ public static class OpenLoopProbe
     }
 
     private static Summary Summarise(Latencies l) => new(l.Count, l.Errors, l.Elapsed.TotalSeconds, l.P50, l.P99, l.Max);
-
-    /// <summary>This process's nice value (field 19 of /proc/self/stat).</summary>
-    private static int Nice()
-    {
-        var stat = File.ReadAllText("/proc/self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[16], CultureInfo.InvariantCulture);
-    }
 
     /// <summary>Runs the probe as a child process and reads its result (with the CPU it used, by its own count).</summary>
     public static async Task<Result> RunChild(BenchContext ctx, int port, IReadOnlyList<string> tokens, double rate)

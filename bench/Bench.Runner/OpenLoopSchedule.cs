@@ -57,7 +57,7 @@ public static class OpenLoopSchedule
 
     private static async Task<PipelinedLoad.Pass> RunSchedule(PipelinedLoad load, double ratePerSecond, TimeSpan duration, Action onSenderStarted)
     {
-        var pass = load.Begin((long)(ratePerSecond * duration.TotalSeconds));
+        var pass = new PipelinedLoad.Pass((long)(ratePerSecond * duration.TotalSeconds));
         var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sender = new Thread(() =>
         {
@@ -99,7 +99,7 @@ public static class OpenLoopSchedule
                 woke = Stopwatch.GetTimestamp();
             }
 
-            load.Send(n, due);
+            load.Send(pass, n, due);
         }
     }
 

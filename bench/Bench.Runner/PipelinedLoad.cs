@@ -23,7 +23,6 @@ public sealed class PipelinedLoad : IAsyncDisposable
 
     private readonly byte[][] _requests;
     private readonly Connection[] _connections;
-    private Pass? _pass;
 
     private PipelinedLoad(byte[][] requests, Connection[] connections)
     {
@@ -54,13 +53,9 @@ public sealed class PipelinedLoad : IAsyncDisposable
         return load;
     }
 
-    /// <summary>Starts a pass of <paramref name="total"/> requests; <see cref="Send"/> then takes request numbers 0 … total − 1.</summary>
-    public Pass Begin(long total) => _pass = new Pass(total);
-
-    /// <summary>Writes request <paramref name="n"/> of the current pass, due at <paramref name="due"/> (a Stopwatch timestamp).</summary>
-    public void Send(long n, long due)
+    /// <summary>Writes request <paramref name="n"/> of <paramref name="pass"/>, due at <paramref name="due"/> (a Stopwatch timestamp).</summary>
+    public void Send(Pass pass, long n, long due)
     {
-        var pass = _pass!;
         var connection = _connections[n % _connections.Length];
         pass.Due[n] = due;
         connection.Waiting.Enqueue((pass, n));
@@ -212,7 +207,7 @@ public sealed class PipelinedLoad : IAsyncDisposable
         public Task? Reading { get; set; }
     }
 
-    /// <summary>A pass's timestamps, by request number (Stopwatch ticks; 0 = not yet).</summary>
+    /// <summary>A pass of <paramref name="total"/> requests: their timestamps by request number (Stopwatch ticks; 0 = not yet).</summary>
     public sealed class Pass(long total)
     {
         public long[] Due { get; } = new long[total];
