@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Api.Hosting;
 using Api.Tokens;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -24,12 +25,14 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
     private readonly ConcurrentDictionary<string, Verdict> _verdicts = new(StringComparer.Ordinal);
     private readonly ITokenKeys _keys;
     private readonly TimeProvider _time;
+    private readonly AuthMetrics _metrics;
     private int _count;
 
-    public TokenVerdicts(ITokenKeys keys, [FromKeyedServices(TokenClock.ServiceKey)] TimeProvider time)
+    public TokenVerdicts(ITokenKeys keys, [FromKeyedServices(TokenClock.ServiceKey)] TimeProvider time, AuthMetrics metrics)
     {
         _keys = keys;
         _time = time;
+        _metrics = metrics;
         MapInboundClaims = false;
     }
 
@@ -39,6 +42,7 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
         {
             if (StillStands(known))
             {
+                _metrics.AccessToken(remembered: true);
                 return new TokenValidationResult
                 {
                     IsValid = true,
@@ -51,6 +55,7 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
             Forget(token, known);
         }
 
+        _metrics.AccessToken(remembered: false);
         var result = await base.ValidateTokenAsync(token, validationParameters);
         if (result is { IsValid: true, SecurityToken: JsonWebToken { SigningKey.KeyId: { } keyId } verified })
         {

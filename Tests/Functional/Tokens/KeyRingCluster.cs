@@ -38,6 +38,9 @@ public abstract class KeyRingCluster : IAsyncLifetime
     public FakeTimeProvider Clock { get; private set; } = null!;
     public HttpClient AuthA { get; private set; } = null!;
     public HttpClient AuthB { get; private set; } = null!;
+
+    /// <summary>The second Auth API front end's services, to read its own counters.</summary>
+    public IServiceProvider AuthBServices { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 
     public string Issuer => _cluster["JWT_ISSUER"]!;
@@ -58,6 +61,7 @@ public abstract class KeyRingCluster : IAsyncLifetime
         _apps.Add(await Hosts.StartSilo(_cluster.WithSiloPorts()));
         AuthA = await StartAuth(authA);
         AuthB = await StartAuth(FreePort.Next());
+        AuthBServices = _apps[^1].Services;
         var userPort = FreePort.Next();
         _apps.Add(await Hosts.StartApi(_cluster.With(("API_ROLE", "user"), ("USER_PORT", userPort.ToString())), services: UseClock));
         Users = ContractCheckingHandler.Client(userPort);

@@ -1,8 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Api.Hosting;
 using Api.Tokens;
 using Grains.Interfaces.Tokens;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Tests.Http;
 
 namespace Tests.Tokens;
@@ -194,6 +198,35 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
         Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthA, user.AccessToken));
         Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, user.AccessToken));
         Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Users.Send(HttpMethod.Get, $"/user/{user.UserId}", token: user.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_seen_before_is_not_verified_again_but_one_differing_in_a_byte_is()
+    {
+        using var verdicts = new MetricCollector<long>(
+            cluster.AuthBServices.GetRequiredService<IMeterFactory>(), AuthMetrics.MeterName, "auth.access_tokens");
+        var user = await cluster.SignUp(cluster.AuthA);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await Me(cluster.AuthB, user.AccessToken));
+        }
+
+        Assert.Equal((Checked: 1, Remembered: 2), Verdicts(verdicts));
+
+        // The same header and claims, the signature's first byte changed: checked in full, and refused.
+        var parts = user.AccessToken.Split('.');
+        var forged = $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}";
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, forged));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, forged));
+        Assert.Equal((Checked: 3, Remembered: 2), Verdicts(verdicts));
+    }
+
+    private static (long Checked, long Remembered) Verdicts(MetricCollector<long> verdicts)
+    {
+        var all = verdicts.GetMeasurementSnapshot();
+        return (all.Where(m => m.MatchesTags(new KeyValuePair<string, object?>("verdict", "checked"))).Sum(m => m.Value),
+            all.Where(m => m.MatchesTags(new KeyValuePair<string, object?>("verdict", "remembered"))).Sum(m => m.Value));
     }
 
     [Fact]
