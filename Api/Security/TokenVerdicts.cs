@@ -36,52 +36,45 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
         MapInboundClaims = false;
     }
 
-    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
         if (_verdicts.TryGetValue(token, out var known))
         {
             if (StillStands(known))
             {
                 _metrics.AccessToken(remembered: true);
-                return new TokenValidationResult
-                {
-                    IsValid = true,
-                    SecurityToken = known.Token,
-                    Issuer = known.Token.Issuer,
-                    ClaimsIdentity = CreateClaimsIdentity(known.Token, validationParameters),
-                };
+                return known.Answer;
             }
 
             Forget(token, known);
         }
 
+        return ValidateInFull(token, validationParameters);
+    }
+
+    private async Task<TokenValidationResult> ValidateInFull(string token, TokenValidationParameters validationParameters)
+    {
         _metrics.AccessToken(remembered: false);
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result is { IsValid: true, SecurityToken: JsonWebToken { SigningKey.KeyId: { } keyId } verified })
+        if (result is not { IsValid: true, SecurityToken: JsonWebToken { SigningKey.KeyId: { } keyId } verified })
         {
-            Remember(token, new Verdict(verified, keyId));
+            return result;
         }
 
-        return result;
+        // The answer itself is remembered, identity included: JwtBearer only reads it, and the identity refuses changes.
+        var answer = Task.FromResult(new TokenValidationResult
+        {
+            IsValid = true,
+            SecurityToken = verified,
+            Issuer = verified.Issuer,
+            ClaimsIdentity = new SharedClaimsIdentity(result.ClaimsIdentity),
+        });
+        Remember(token, new Verdict(verified, keyId, answer));
+        return await answer;
     }
 
-    private bool StillStands(Verdict verdict)
-    {
-        if (_time.GetUtcNow().UtcDateTime >= verdict.Token.ValidTo)
-        {
-            return false;
-        }
-
-        foreach (var key in _keys.ValidationKeys(verdict.Token.Kid))
-        {
-            if (key.KeyId == verdict.KeyId)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool StillStands(Verdict verdict) =>
+        _time.GetUtcNow().UtcDateTime < verdict.Token.ValidTo && _keys.Accepts(verdict.KeyId);
 
     private void Remember(string token, Verdict verdict)
     {
@@ -108,5 +101,5 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
         }
     }
 
-    private sealed record Verdict(JsonWebToken Token, string KeyId);
+    private sealed record Verdict(JsonWebToken Token, string KeyId, Task<TokenValidationResult> Answer);
 }

@@ -67,6 +67,9 @@ public sealed class ClusterSigningKeys(
             .Select(k => (SecurityKey)snapshot.Public[k.KeyId]);
     }
 
+    public bool Accepts(string keyId) =>
+        _snapshot is { } snapshot && schedule.IsPublished(snapshot.Ring.Keys, keyId, time.GetUtcNow());
+
     public IReadOnlyList<JsonWebKey> PublishedKeys() =>
         _snapshot is { } snapshot ? [.. schedule.Published(snapshot.Ring.Keys, time.GetUtcNow()).Select(k => snapshot.Jwks[k.KeyId])] : [];
 

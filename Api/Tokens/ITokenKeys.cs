@@ -16,6 +16,9 @@ public interface ITokenKeys
     /// <summary>The keys a token naming <paramref name="keyId"/> may be checked against; none for an unknown kid.</summary>
     IEnumerable<SecurityKey> ValidationKeys(string? keyId);
 
+    /// <summary>Whether the key <paramref name="keyId"/> still validates tokens: what ends a remembered verdict when its key goes.</summary>
+    bool Accepts(string keyId);
+
     /// <summary>The public keys other services may verify with (empty for HS256: its key is a secret).</summary>
     IReadOnlyList<JsonWebKey> PublishedKeys();
 }

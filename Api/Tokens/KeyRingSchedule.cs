@@ -29,6 +29,20 @@ public sealed class KeyRingSchedule(TimeSpan rotation, TimeSpan publishAhead, Ti
         return current;
     }
 
+    /// <summary>Whether <paramref name="keyId"/> is among the <see cref="Published"/> keys, without allocating (asked on every request).</summary>
+    public bool IsPublished(IReadOnlyList<SigningKey> keys, string keyId, DateTimeOffset now)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (keys[i].KeyId == keyId)
+            {
+                return i + 1 == keys.Count || keys[i + 1].ActivatesAt + Retention > now;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Keys a token may be signed with at <paramref name="now"/>: every key but those retired longer than <see cref="Retention"/>.</summary>
     public IEnumerable<SigningKey> Published(IReadOnlyList<SigningKey> keys, DateTimeOffset now)
     {

@@ -29,6 +29,19 @@ public sealed class SharedSecretKeys : ITokenKeys
     public IEnumerable<SecurityKey> ValidationKeys(string? keyId) =>
         string.IsNullOrEmpty(keyId) ? _all : _all.Where(k => k.KeyId == keyId);
 
+    public bool Accepts(string keyId)
+    {
+        foreach (var key in _all)
+        {
+            if (key.KeyId == keyId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public IReadOnlyList<JsonWebKey> PublishedKeys() => [];
 
     // A kid that tells the two secrets apart: 64 bits of the secret's SHA-256, which says nothing a token's own HMAC does not.

@@ -30,5 +30,7 @@ public sealed class OneKeyRing : ITokenKeys
 
     public IEnumerable<SecurityKey> ValidationKeys(string? keyId) => keyId == _keyId ? [_public] : [];
 
+    public bool Accepts(string keyId) => keyId == _keyId;
+
     public IReadOnlyList<JsonWebKey> PublishedKeys() => [];
 }

@@ -252,6 +252,30 @@ public abstract class KeyRingTests<TCluster>(TCluster cluster) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_remembered_verdict_ends_when_its_key_leaves_the_ring_even_before_the_token_expires()
+    {
+        using var verdicts = new MetricCollector<long>(
+            cluster.AuthBServices.GetRequiredService<IMeterFactory>(), AuthMetrics.MeterName, "auth.access_tokens");
+        var retiring = await StartOfAKeysLife();
+        var user = await cluster.SignUp(cluster.AuthA);
+        var (userId, sessionId) = Security.TokenForge.Ids(user.AccessToken);
+        // Signed by the ring's key, live far beyond the key's retention: only the key's removal can end it.
+        var claims = RingForge.Claims(userId, sessionId, cluster.Issuer, cluster.Clock.GetUtcNow());
+        claims.Expires = cluster.Clock.GetUtcNow().UtcDateTime + KeyRingCluster.Rotation * 3;
+        var longLived = RingForge.WithRingKey(retiring, claims);
+        Assert.Equal(HttpStatusCode.OK, await Me(cluster.AuthB, longLived));
+        Assert.Equal(HttpStatusCode.OK, await Me(cluster.AuthB, longLived));
+        Assert.Equal((Checked: 1, Remembered: 1), Verdicts(verdicts));
+
+        var next = await StartOfAKeysLife();
+        cluster.Clock.SetUtcNow(next.ActivatesAt + KeyRingCluster.TokenLifetime + TimeSpan.FromMinutes(5) + TimeSpan.FromMinutes(1));
+        await Kids(cluster.AuthB);
+
+        Assert.DoesNotContain(retiring.KeyId, await Kids(cluster.AuthB));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Me(cluster.AuthB, longLived));
+    }
+
+    [Fact]
     public async Task Private_keys_are_stored_sealed_and_a_front_end_without_the_encryption_key_neither_signs_nor_spoils_the_ring()
     {
         var current = await StartOfAKeysLife();
