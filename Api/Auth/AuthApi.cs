@@ -117,10 +117,10 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Me(HttpContext http, AuthService auth)
+    private static async Task<Results<EncodedJson<UserResponse>, ProblemHttpResult>> Me(HttpContext http, AuthService auth, UserResponseBodies bodies)
     {
         var me = await auth.Me(Caller.Of(http));
-        return me is null ? ApiProblems.Unauthenticated() : TypedResults.Ok(UserResponse.From(me));
+        return me is null ? ApiProblems.Unauthenticated() : new EncodedJson<UserResponse>(bodies.For(me));
     }
 
     private static async Task<NoContent> LogoutAll(ClaimsPrincipal user, AuthService auth)

@@ -73,6 +73,7 @@ public static class FrontEndServices
         }
 
         services.AddSingleton<AuthService>();
+        services.AddSingleton<UserResponseBodies>();
         services.AddSingleton<UserService>();
         services.AddAccountLifecycle(mail);
         if (settings is { ServesUsers: true, AdminEmail: not null, AdminPassword: not null })
@@ -107,8 +108,12 @@ public static class FrontEndServices
                 o.TokenHandlers.Add(verdicts);
                 o.Events = new JwtBearerEvents
                 {
-                    // Keys first: a ring that is due is fetched before the token is checked against it.
-                    OnMessageReceived = context => keys.EnsureFresh(context.HttpContext.RequestAborted).AsTask(),
+                    OnMessageReceived = context =>
+                    {
+                        context.Token = verdicts.KnownToken(context.Request.Headers.Authorization);
+                        // Keys first: a ring that is due is fetched before the token is checked against it.
+                        return keys.EnsureFresh(context.HttpContext.RequestAborted).AsTask();
+                    },
                     OnTokenValidated = liveSession.OnTokenValidated,
                     OnChallenge = async context =>
                     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Api.Hosting;
 using Api.Tokens;
+using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,7 +23,10 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
     /// </summary>
     public const int Capacity = 10_000;
 
+    private const string BearerPrefix = "Bearer ";
+
     private readonly ConcurrentDictionary<string, Verdict> _verdicts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Verdict>.AlternateLookup<ReadOnlySpan<char>> _verdictsBySpan;
     private readonly ITokenKeys _keys;
     private readonly TimeProvider _time;
     private readonly AuthMetrics _metrics;
@@ -33,7 +37,24 @@ public sealed class TokenVerdicts : JsonWebTokenHandler
         _keys = keys;
         _time = time;
         _metrics = metrics;
+        _verdictsBySpan = _verdicts.GetAlternateLookup<ReadOnlySpan<char>>();
         MapInboundClaims = false;
+    }
+
+    /// <summary>
+    /// The bearer token of an Authorization header as the very string a verdict is remembered under, found without
+    /// copying it out of the header; null when none is remembered. Given to JwtBearer as the request's token, it saves
+    /// the copy JwtBearer would cut from the header: what it then validates is the same text, character for character.
+    /// </summary>
+    public string? KnownToken(StringValues authorization)
+    {
+        if (authorization.Count != 1 || authorization[0] is not { } header || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        // JwtBearer trims what follows the scheme the same way (string.Trim).
+        return _verdictsBySpan.TryGetValue(header.AsSpan(BearerPrefix.Length).Trim(), out var token, out _) ? token : null;
     }
 
     public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
