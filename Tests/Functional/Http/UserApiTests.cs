@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Tests.Http;
 
@@ -94,6 +95,27 @@ public sealed class UserApiTests(FrontEndsFixture api)
     }
 
     [Fact]
+    public async Task Me_answers_a_change_on_the_next_request_and_each_caller_only_their_own_user()
+    {
+        var user = await api.SignUp();
+        var other = await api.SignUp();
+        // Read twice each: the front end now holds both users and their encoded answers.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(user.UserId, (await Me(user)).GetProperty("id").GetGuid());
+            Assert.Equal(other.UserId, (await Me(other)).GetProperty("id").GetGuid());
+        }
+
+        var update = await api.Users.Send(HttpMethod.Put, $"/user/update/{user.UserId}", new { name = "Grace Hopper" }, user.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+
+        var changed = await Me(user);
+        var unchanged = await Me(other);
+        Assert.Equal(("Grace Hopper", 2L), (changed.GetProperty("name").GetString(), changed.GetProperty("version").GetInt64()));
+        Assert.Equal((other.UserId, "Ada Lovelace"), (unchanged.GetProperty("id").GetGuid(), unchanged.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public async Task Changing_the_password_needs_the_current_one_and_ends_the_other_sessions()
     {
         var here = await api.SignUp("first password 1");
@@ -178,5 +200,12 @@ public sealed class UserApiTests(FrontEndsFixture api)
 
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await api.Auth.Send(HttpMethod.Get, "/auth/me", token: elsewhere.AccessToken)).StatusCode);
+    }
+
+    private async Task<JsonElement> Me(Session session)
+    {
+        var answer = await api.Auth.Send(HttpMethod.Get, "/auth/me", token: session.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return await answer.Json();
     }
 }
