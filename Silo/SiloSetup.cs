@@ -120,7 +120,10 @@ public static class SiloSetup
         silo.UseClusterTls(settings.ClusterTls);
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
-        silo.AddDashboard();
+        if (DashboardEndpoint.Served(settings))
+        {
+            silo.AddDashboard();
+        }
         return silo;
     }
 
