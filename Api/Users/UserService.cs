@@ -58,11 +58,11 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
     {
         var self = caller.UserId == id;
 
-        // Callers changing their own name or password need nothing from their stored user before the change: the
-        // write itself answers NotFound once the user is gone, and the password is checked by the step-up. Skipping
-        // the read spares every such PUT a grain call (bench S3).
+        // Callers changing only their own name need nothing from their stored user before the change: the write
+        // itself answers NotFound once the user is gone. Skipping the read spares every such PUT a grain call
+        // (bench S3); a credential change is still read first, so its step-up meets a live user as before.
         UserView? callerView = null;
-        if (!self || request.Permissions is not null || request.Email is not null)
+        if (!self || request.Permissions is not null || request.Email is not null || request.Password is not null)
         {
             (var denied, callerView) = await Authorize(caller, id);
             if (denied is not null)
