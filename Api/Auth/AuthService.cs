@@ -246,12 +246,12 @@ public sealed class AuthService(
     public Task LogoutAll(Caller caller)
     {
         logger.LogInformation("Logout of every session of user {UserId}", caller.UserId);
-        return grains.GetGrain<IUserSessionsGrain>(caller.UserId).RevokeAll(except: null);
+        return grains.UserSessions(caller.UserId).RevokeAll(except: null);
     }
 
     public async Task<IReadOnlyList<SessionResponse>> Sessions(Caller caller)
     {
-        var sessions = await grains.GetGrain<IUserSessionsGrain>(caller.UserId).List();
+        var sessions = await grains.UserSessions(caller.UserId).List();
         return [.. sessions.Select(s => new SessionResponse(s.Id, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.IpAddress, s.Id == caller.SessionId))];
     }
 

@@ -196,5 +196,5 @@ public sealed class SessionGrain(
         }
     }
 
-    private IUserSessionsGrain UserSessions() => GrainFactory.GetGrain<IUserSessionsGrain>(session.State.UserId);
+    private UserSessionList UserSessions() => GrainFactory.UserSessions(session.State.UserId);
 }

@@ -62,7 +62,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         SessionGrainTests.Login(userId) with { CredentialVersion = credentialVersion };
 
     private async Task<IReadOnlyList<Guid>> Listed(Guid userId) =>
-        [.. (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id)];
+        [.. (await _grains.UserSessions(userId).List()).Select(s => s.Id)];
 
     [Fact]
     public async Task A_session_opened_for_the_current_credentials_is_live_listed_and_names_its_user()

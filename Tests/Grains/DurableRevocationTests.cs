@@ -28,7 +28,7 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
     }
 
     private async Task<IReadOnlyList<Guid>> Listed(Guid userId) =>
-        [.. (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id)];
+        [.. (await _grains.UserSessions(userId).List()).Select(s => s.Id)];
 
     [Fact]
     public async Task A_logout_whose_write_failed_changes_nothing_and_its_retry_revokes_and_announces()
@@ -120,7 +120,7 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
 
             // Each session logs out while the list revokes them all: Revoke → list and list → session at once.
             var revocations = sessions.Select(id => _grains.GetGrain<ISessionGrain>(id).Revoke())
-                .Append(_grains.GetGrain<IUserSessionsGrain>(userId).RevokeAll(except: null))
+                .Append(_grains.UserSessions(userId).RevokeAll(except: null))
                 .Append(user.Update(new UpdateUser(PasswordHash: $"$argon2id${trial}")));
             // A cycle of non-reentrant calls would stall until the response timeout and fail here with it.
             await Task.WhenAll(revocations);

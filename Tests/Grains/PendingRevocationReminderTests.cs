@@ -70,7 +70,7 @@ public sealed class PendingRevocationReminderTests : IAsyncLifetime
         await Tick(user);
 
         Assert.False((await session.Check()).Active);
-        Assert.Empty(await grains.GetGrain<IUserSessionsGrain>(userId).List());
+        Assert.Empty(await grains.UserSessions(userId).List());
         // Nothing left to do: the next tick lets the reminder go.
         await Tick(user);
         Assert.Null(await Reminder(user));

@@ -144,7 +144,7 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         Assert.True((await _grains.GetGrain<ISessionGrain>(sessions[0]).Check()).Active);
         Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[1]).Check()).Active);
         Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[2]).Check()).Active);
-        Assert.Equal([sessions[0]], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
+        Assert.Equal([sessions[0]], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }
 
     [Fact]

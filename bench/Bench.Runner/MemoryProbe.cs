@@ -77,7 +77,7 @@ public static class MemoryProbe
         var lists = sessions / 4;
         var (listsBefore, _) = Settle();
         await Parallel.ForEachAsync(Enumerable.Range(0, lists), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (_, _) =>
-            await grains.GetGrain<IUserSessionsGrain>(Guid.NewGuid()).List());
+            await grains.UserSessions(Guid.NewGuid()).List());
         var (listsAfter, _) = Settle();
         var result = new Result(sessions, heapBefore, heapAfter, rssBefore, rssAfter, startSeconds, activations, lists, listsBefore, listsAfter);
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(result));

@@ -43,7 +43,8 @@ public sealed class StoredFormatTests : IAsyncLifetime
         var user = grains.GetGrain<IUserGrain>(PreviousRelease.UserId);
         var session = grains.GetGrain<ISessionGrain>(PreviousRelease.SessionId);
         await PreviousRelease.Store(silo, _cluster.ServiceId, _redis, user.GetGrainId(), session.GetGrainId(),
-            grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).GetGrainId());
+            // The key the previous release's per-user grain stored the list under, now a record of a shard.
+            GrainId.Parse($"usersessions/{PreviousRelease.UserId:N}"));
 
         // Read as stored, before any grain touches them: the reader takes the JSON, field for field.
         var json = silo.Services.GetRequiredService<IGrainStorageSerializer>();
@@ -63,7 +64,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         Assert.Equal("$argon2id$second", (await user.BeginPasswordCheck()).PasswordHash);
         await user.AbandonPasswordCheck();
         Assert.Equal((true, PreviousRelease.UserId), ((await session.Check()).Active, (await session.Check()).UserId));
-        Assert.Equal([PreviousRelease.SessionId], (await grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).List()).Select(s => s.Id));
+        Assert.Equal([PreviousRelease.SessionId], (await grains.UserSessions(PreviousRelease.UserId).List()).Select(s => s.Id));
         Assert.Equal(RefreshStatus.Rotated, (await session.Refresh(PreviousRelease.CurrentRefreshHash, "next refresh token hash")).Status);
         await user.Update(new UpdateUser(Name: "Rear Admiral Hopper"));
 
