@@ -21,7 +21,7 @@ public sealed class LiveSessionCheck
     {
         _cache = cache;
         // A check caught by the loss of the session's silo is asked again once the session lives on a survivor.
-        _askGrain = sessionId => ReadRetry.Run(() => grains.GetGrain<ISessionGrain>(sessionId).Check(), time);
+        _askGrain = sessionId => ReadRetry.Run(() => grains.Session(sessionId).Check(), time);
     }
 
     public async Task OnTokenValidated(TokenValidatedContext context)

@@ -62,7 +62,7 @@ public sealed class RecordShard<TState>(
         try
         {
             await storage.WriteStateAsync(stateName, record.GrainId, record.Stored);
-            record.Unsaved = false;
+            record.UnsavedSince = null;
         }
         catch
         {
@@ -84,9 +84,9 @@ public sealed class RecordShard<TState>(
         var flushes = new List<Task>();
         foreach (var record in idle)
         {
-            if (record.Unsaved)
+            if (record.UnsavedSince is not null)
             {
-                flushes.Add(Run(record.Id, r => r.Unsaved && r.Loaded ? Write(r, r.State) : Task.CompletedTask));
+                flushes.Add(Run(record.Id, r => r.UnsavedSince is not null && r.Loaded ? Write(r, r.State) : Task.CompletedTask));
             }
             else
             {
@@ -101,7 +101,7 @@ public sealed class RecordShard<TState>(
         finally
         {
             // Written meanwhile (or not loaded any more): gone unless a new operation arrived during the write.
-            foreach (var record in idle.Where(r => r.Pending == 0 && (!r.Unsaved || !r.Loaded)))
+            foreach (var record in idle.Where(r => r.Pending == 0 && (r.UnsavedSince is null || !r.Loaded)))
             {
                 // Only this very record: once removed, a later call for its id may have made a new one.
                 if (_records.TryGetValue(record.Id, out var held) && held == record)
@@ -130,7 +130,7 @@ public sealed class RecordShard<TState>(
                 await storage.ReadStateAsync(stateName, record.GrainId, record.Stored);
                 record.Stored.State ??= new TState();
                 afterRead?.Invoke(record.Stored.State);
-                record.Unsaved = false;
+                record.UnsavedSince = null;
                 record.Loaded = true;
             }
 

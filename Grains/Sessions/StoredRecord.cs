@@ -19,8 +19,11 @@ public sealed class StoredRecord<TState>(Guid id, GrainId grainId)
 
     internal bool Loaded { get; set; }
 
-    /// <summary>Changed in memory and not yet written (e.g. activity recorded at most once a minute).</summary>
-    public bool Unsaved { get; set; }
+    /// <summary>
+    /// Since when the record holds a change not yet written (a session's activity, written at most once a minute);
+    /// null when memory and storage agree.
+    /// </summary>
+    public DateTimeOffset? UnsavedSince { get; set; }
 
     /// <summary>Operations queued or running; the record leaves memory only at zero.</summary>
     internal int Pending { get; set; }

@@ -68,7 +68,7 @@ public sealed class UserSessionsShardGrain(
             }
 
             // Revoke first, forget after: a failure part-way leaves the remaining sessions listed for a retry.
-            await Task.WhenAll(doomed.Select(id => GrainFactory.GetGrain<ISessionGrain>(id).RevokeFromUserList()));
+            await Task.WhenAll(doomed.Select(id => GrainFactory.Session(id).RevokeFromUserList()));
             list.State.SessionIds.ExceptWith(doomed);
             await Store(list);
         });
@@ -76,7 +76,7 @@ public sealed class UserSessionsShardGrain(
     public Task<IReadOnlyList<SessionInfo>> List(Guid userId) =>
         _lists.Run<IReadOnlyList<SessionInfo>>(userId, async list =>
         {
-            var infos = await Task.WhenAll(list.State.SessionIds.Select(id => GrainFactory.GetGrain<ISessionGrain>(id).GetInfo()));
+            var infos = await Task.WhenAll(list.State.SessionIds.Select(id => GrainFactory.Session(id).GetInfo()));
             var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
 
             // Sessions that expired on their own are dropped here, so the list does not grow without bound.

@@ -71,7 +71,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         var userId = user.GetPrimaryKey();
         var ticket = await user.BeginPasswordCheck();
         var sessionId = Guid.NewGuid();
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
 
         var confirmed = await session.Open(Login(userId, ticket.CredentialVersion));
 
@@ -91,7 +91,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         _ = change == "password"
             ? (await user.Update(new UpdateUser(PasswordHash: "$argon2id$new"))).Status
             : await user.Deactivate() ? UserWriteStatus.Ok : UserWriteStatus.NotFound;
-        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+        var session = _grains.Session(Guid.NewGuid());
 
         Assert.Null(await session.Open(Login(userId, ticket.CredentialVersion)));
 
@@ -105,7 +105,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         var user = await User();
         var userId = user.GetPrimaryKey();
         var ticket = await user.BeginPasswordCheck();
-        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+        var session = _grains.Session(Guid.NewGuid());
         Assert.NotNull(await session.Open(Login(userId, ticket.CredentialVersion)));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => session.Open(Login(userId, ticket.CredentialVersion)));

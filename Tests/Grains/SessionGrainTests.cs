@@ -13,10 +13,10 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
     public static StartSession Login(Guid userId, string refreshHash = "hash-0") =>
         new(userId, refreshHash, AbsoluteLifetime, IdleTimeout, "xunit", "127.0.0.1");
 
-    private async Task<(Guid UserId, ISessionGrain Session, Guid SessionId)> Started(string refreshHash = "hash-0")
+    private async Task<(Guid UserId, SessionHandle Session, Guid SessionId)> Started(string refreshHash = "hash-0")
     {
         var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
         Assert.True(await session.Start(Login(userId, refreshHash)));
         return (userId, session, sessionId);
     }
@@ -138,12 +138,12 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
         var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in ids)
         {
-            await _grains.GetGrain<ISessionGrain>(id).Start(Login(userId));
+            await _grains.Session(id).Start(Login(userId));
         }
 
         await _grains.UserSessions(userId).RevokeAll(except: ids[2]);
 
-        var live = await Task.WhenAll(ids.Select(async id => (await _grains.GetGrain<ISessionGrain>(id).Check()).Active));
+        var live = await Task.WhenAll(ids.Select(async id => (await _grains.Session(id).Check()).Active));
         Assert.Equal([false, false, true, false], live);
         Assert.Equal([ids[2]], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }

@@ -99,7 +99,7 @@ public static class MemoryProbe
                 TimeSpan.FromDays(1),
                 $"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 #{i}",
                 $"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}");
-            if (!await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).Start(command))
+            if (!await grains.Session(Guid.NewGuid()).Start(command))
             {
                 throw new InvalidOperationException("a fresh session id was already started");
             }

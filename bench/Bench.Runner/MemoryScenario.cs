@@ -13,7 +13,7 @@ public static class MemoryScenario
         var sessions = options.MemorySessions;
         var scenario = report.Scenario("S5", "memory per active session",
             $"A silo hosted in a child process of the runner with the product's `SiloHost`/`SiloSetup` (Redis clustering and session " +
-            $"storage on the bench's Redis, a cluster of its own), then {sessions:N0} sessions opened through `ISessionGrain.Start` " +
+            $"storage on the bench's Redis, a cluster of its own), then {sessions:N0} sessions opened through `SessionHandle.Start` " +
             "(each for its own user, as most users hold one session, so each also activates that user's `UserSessionsGrain`), 256 at a time. " +
             "Managed heap from `GC.GetTotalMemory(true)` after forced compacting collections, and RSS, before and after (2,000 sessions " +
             "were opened first to warm up). Then a quarter as many `UserSessionsGrain`s alone, to split the cost.");
