@@ -61,6 +61,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         // a 500 or a dropped connection; acknowledged writes all survive (below).
         Assert.All(errors, e => Assert.EndsWith(" 503", e.What));
         await AssertEveryAcknowledgedWriteIsDurable(load);
+        await AssertEveryAcknowledgedLogoutStaysRevoked(load);
 
         // A new silo joins and takes a real share of new users: placement spreads them over the three silos, so
         // the newcomer, which held none before, should hold about a third; at least a third of that is asked for.
@@ -133,6 +134,21 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A logout is acknowledged only once its revocation is stored: the sessions hosted by the killed silo are read
+    /// back by a survivor, and none comes back to life. A refresh always reaches the session itself, past any cache.
+    /// </summary>
+    private async Task AssertEveryAcknowledgedLogoutStaysRevoked(Load load)
+    {
+        output.WriteLine($"checking {load.LoggedOut.Count} acknowledged logouts");
+        Assert.NotEmpty(load.LoggedOut);
+        foreach (var refreshToken in load.LoggedOut)
+        {
+            var refresh = await _cluster.Auth.PostAsJsonAsync("/auth/refresh", new { refreshToken });
+            Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+        }
+    }
+
     private static Task<HttpResponseMessage> Register(HttpClient users, string email) =>
         users.PostAsJsonAsync("/user/create", new { name = "Load", email, password = Load.Password });
 
@@ -147,6 +163,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         public ConcurrentDictionary<Guid, LoadUser> Users { get; } = new();
         public ConcurrentBag<(TimeSpan At, string What)> Errors { get; } = [];
         public ConcurrentBag<TimeSpan> Acknowledged { get; } = [];
+
+        /// <summary>The refresh tokens of sessions whose logout was acknowledged.</summary>
+        public ConcurrentBag<string> LoggedOut { get; } = [];
         public int Requests => _requests;
 
         public async Task Run(int worker, CancellationToken stop)
@@ -168,7 +187,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     continue;
                 }
 
-                var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+                var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+                var token = tokens.GetProperty("accessToken").GetString();
                 for (var rename = 0; rename < 3 && !stop.IsCancellationRequested; rename++)
                 {
                     var name = $"Renamed {rename}";
@@ -186,6 +206,13 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     {
                         user.AcknowledgedName = name;
                     }
+                }
+
+                var loggedOut = await Call("logout", () =>
+                    auth.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/auth/logout") { Headers = { Authorization = new("Bearer", token) } }));
+                if (loggedOut is not null)
+                {
+                    LoggedOut.Add(tokens.GetProperty("refreshToken").GetString()!);
                 }
             }
         }
