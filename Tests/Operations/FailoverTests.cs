@@ -37,6 +37,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         // Conditions, not durations: on a loaded machine a second can hold one request or twenty.
         const int Acknowledged = 20;
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= Acknowledged, seconds: 180);
+        // Enough sessions revoked before the kill that some were hosted by the killed silo (each is, a third of the time).
+        const int LoggedOutBeforeKill = 15;
+        await Poll.Until(() => Task.FromResult(load.LoggedOut.Count), n => n >= LoggedOutBeforeKill, seconds: 180);
         var killedAt = load.Clock.Elapsed;
         _cluster.Silos[1].Kill();
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count(at => at > killedAt)), n => n >= Acknowledged, seconds: 180);
@@ -141,7 +144,6 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task AssertEveryAcknowledgedLogoutStaysRevoked(Load load)
     {
         output.WriteLine($"checking {load.LoggedOut.Count} acknowledged logouts");
-        Assert.NotEmpty(load.LoggedOut);
         foreach (var refreshToken in load.LoggedOut)
         {
             var refresh = await _cluster.Auth.PostAsJsonAsync("/auth/refresh", new { refreshToken });
