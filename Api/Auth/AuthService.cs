@@ -125,7 +125,7 @@ public sealed class AuthService(
     {
         var sessionId = Guid.NewGuid();
         var refreshToken = RefreshTokens.Create(sessionId);
-        // The session grain confirms the credentials with the user once the session is in the user's list.
+        // The session confirms the credentials with the user once the session is in the user's list.
         var user = await grains.Session(sessionId).Open(new StartSession(
             userId,
             RefreshTokens.Hash(refreshToken),

@@ -8,7 +8,7 @@ namespace Api.Security;
 /// <summary>
 /// After the signature, issuer, audience and lifetime pass, the token's session must still be live in
 /// the cluster: this is what makes logout and revocation immediate on every front end. The check is
-/// one call to an in-memory session grain, with no storage round trip, or none at all while the
+/// one call to the session's shard grain, which holds it in memory, with no storage round trip, or none at all while the
 /// front end holds a copy of the answer that no announcement has invalidated (<see cref="FrontEndCache"/>).
 /// It runs on every authenticated request, so it holds its services instead of resolving them per request.
 /// </summary>
