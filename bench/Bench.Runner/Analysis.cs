@@ -28,7 +28,7 @@ public static class Analysis
             ? $"CPU-bound: the machine was {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\""
             : $"not CPU-bound: the machine was only {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\", so the time goes to waiting (a lock, a queue, a round trip, a serialised turn)";
         var perOperation = rate > 0
-            ? string.Join(", ", split.Processes.Take(4).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)} cores = {Micro(p.Cores / rate)} per {unit}"))
+            ? string.Join(", ", split.Processes.Take(4).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)} cores = {Micro(p.Cores / rate)} per {unit}{Compiling(split, p.Name, rate)}"))
             : "no operation completed";
         var gc = scenario.Gc.TryGetValue(pass, out var counters) ? $" GC: {counters}." : "";
         return $"{verdict}; {perOperation}; outside the bench {CpuMeter.F(split.Outside)} cores.{gc}";
@@ -57,6 +57,13 @@ public static class Analysis
         return $" Garbage collection accounts for much of it: {worst.Name} was paused {share} % of the time, in collections of {mean} ms on average, " +
             $"so at least {share} % of the requests waited for one" +
             (worst.MeanPauseMs >= targetMs ? $", each pause alone longer than the {targetMs.ToString("F0", CultureInfo.InvariantCulture)} ms target." : ".");
+    }
+
+    /// <summary>The part of a process's CPU that its JIT's background thread spent compiling, per operation, when any.</summary>
+    private static string Compiling(CpuSplit split, string name, double rate)
+    {
+        var jit = split.Jit.Where(p => p.Name == name).Select(p => p.Cores).FirstOrDefault();
+        return jit > 0 ? $" (of which {Micro(jit / rate)} the JIT still compiling)" : "";
     }
 
     /// <summary>CPU seconds per operation, in microseconds.</summary>

@@ -30,6 +30,9 @@ public sealed record BenchOptions
     public TimeSpan Warmup => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
     public TimeSpan Duration => Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
 
+    /// <summary>How long a warm-up may go on past <see cref="Warmup"/> while a server is still compiling (see <see cref="BenchContext.WarmUp"/>).</summary>
+    public TimeSpan MaxCompileWait => Smoke ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(40);
+
     /// <summary>The passes that only explain a number (no target of their own) run shorter.</summary>
     public TimeSpan DiagnosisDuration => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 

@@ -11,7 +11,8 @@ public delegate Task<bool> Operation(int worker, CancellationToken cancellationT
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<Latencies> ClosedLoop(Operation operation, int workers, TimeSpan warmup, TimeSpan duration)
+    /// <param name="warmUp">Runs under load before the measured window (<see cref="BenchContext.WarmUp"/>).</param>
+    public static async Task<Latencies> ClosedLoop(Operation operation, int workers, Func<Task> warmUp, TimeSpan duration)
     {
         var measuring = false;
         var stop = false;
@@ -55,7 +56,7 @@ public static class LoadGenerator
             });
         }
 
-        await Task.Delay(warmup);
+        await warmUp();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         await Task.Delay(duration);

@@ -34,7 +34,7 @@ public static class LoginScenario
                 return (await ctx.Api.Login(account.Email, account.Password, ct)).Status == HttpStatusCode.OK;
             },
             workers,
-            options.Warmup,
+            ctx.WarmUp,
             duration);
 
         var logins = await ctx.Measured(scenario, "logins", () => Logins(8, options.Duration));

@@ -27,7 +27,7 @@ public static class MeScenario
         var bare = await ctx.Measured(scenario, "the bare Kestrel baseline", () => LoadGenerator.ClosedLoop(
             (_, ct) => ApiClient.GetOk(baseline, "/auth/me", ct),
             Workers,
-            options.Warmup,
+            ctx.WarmUp,
             options.Duration));
         scenario.Add(new ResultRow("baseline: bare Kestrel, same body", Report.Rate(bare.Rate), Report.Ms(bare.P50), Report.Ms(bare.P99), bare.Errors.ToString()));
 
@@ -36,7 +36,7 @@ public static class MeScenario
         var stateless = await ctx.Measured(scenario, StatelessPass, () => LoadGenerator.ClosedLoop(
             async (worker, ct) => await jwtBaseline.Me(tokens[worker % tokens.Count], ct) == HttpStatusCode.OK,
             Workers,
-            options.Warmup,
+            ctx.WarmUp,
             options.Duration));
         scenario.Add(new ResultRow("baseline: bare Kestrel + JwtBearer, the product's token, same body", Report.Rate(stateless.Rate), Report.Ms(stateless.P50), Report.Ms(stateless.P99), stateless.Errors.ToString()));
 
@@ -44,7 +44,7 @@ public static class MeScenario
         var node = await ctx.Measured(scenario, "the Node stack", () => LoadGenerator.ClosedLoop(
             async (worker, ct) => await ctx.Node.Me(nodeTokens[worker % nodeTokens.Count], ct) == HttpStatusCode.OK,
             Workers,
-            options.Warmup,
+            ctx.WarmUp,
             options.Duration));
         scenario.Add(new ResultRow("baseline: Node stack (jsonwebtoken + session in Redis)", Report.Rate(node.Rate), Report.Ms(node.P50), Report.Ms(node.P99), node.Errors.ToString()));
 
@@ -118,7 +118,7 @@ public static class MeScenario
     public static Task<Latencies> MaxRate(BenchContext ctx, List<string> tokens) => LoadGenerator.ClosedLoop(
         async (worker, ct) => await ctx.Api.Me(tokens[worker % tokens.Count], ct) == HttpStatusCode.OK,
         Workers,
-        ctx.Options.Warmup,
+        ctx.WarmUp,
         ctx.Options.Duration);
 
     private static async Task Revocation(BenchContext ctx, ScenarioReport scenario)

@@ -18,7 +18,7 @@ public static class ScaleOutScenario
 
         if (ctx.OneSiloUpdateRate is null)
         {
-            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx.Api, await UpdateScenario.Writers(ctx.Api, "s6-update-1", UpdateScenario.Workers), ctx.Options))).Rate;
+            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx, ctx.Api, await UpdateScenario.Writers(ctx.Api, "s6-update-1", UpdateScenario.Workers)))).Rate;
         }
 
         await ctx.Idle(scenario, "1 silo");
@@ -30,7 +30,7 @@ public static class ScaleOutScenario
         var tokens = await MeScenario.Sessions(ctx, "s6-me-3");
         var writers = await UpdateScenario.Writers(ctx.Api, "s6-update-3", UpdateScenario.Workers);
         await MeScenario.MaxRate(ctx, tokens);
-        await UpdateScenario.Updates(ctx.Api, writers, ctx.Options);
+        await UpdateScenario.Updates(ctx, ctx.Api, writers);
         await ctx.Idle(scenario, "3 silos");
 
         var me = await ctx.Measured(scenario, "GET /auth/me, 3 silos", () => MeScenario.MaxRate(ctx, tokens));
@@ -38,7 +38,7 @@ public static class ScaleOutScenario
         scenario.Add(new ResultRow("GET /auth/me, 3 silos", Report.Rate(me.Rate), Report.Ms(me.P50), Report.Ms(me.P99), me.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloMeRate.Value)}", Report.Ratio(meRatio), "≥ 0.90 of 1 silo", meRatio >= 0.9));
 
-        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", () => UpdateScenario.Updates(ctx.Api, writers, ctx.Options));
+        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", () => UpdateScenario.Updates(ctx, ctx.Api, writers));
         var updateRatio = update.Rate / ctx.OneSiloUpdateRate.Value;
         scenario.Add(new ResultRow("PUT /user/update/{id}, 3 silos", Report.Rate(update.Rate, "updates/s"), Report.Ms(update.P50), Report.Ms(update.P99), update.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloUpdateRate.Value, "updates/s")}", Report.Ratio(updateRatio), "≥ 0.90 of 1 silo", updateRatio >= 0.9));

@@ -37,7 +37,7 @@ public static class SigningScenario
             var me = await ctx.Measured(scenario, $"GET /auth/me, {algorithm}", () => LoadGenerator.ClosedLoop(
                 async (worker, ct) => await client.Me(sessions[worker % sessions.Count].AccessToken, ct) == HttpStatusCode.OK,
                 MeScenario.Workers,
-                options.Warmup,
+                ctx.WarmUp,
                 options.Duration));
             hs256 ??= me.Rate;
             var ratio = me.Rate / hs256.Value;
@@ -61,7 +61,7 @@ public static class SigningScenario
                     return true;
                 },
                 Math.Min(MeScenario.Workers, chains.Length),
-                options.Warmup,
+                ctx.WarmUp,
                 options.Duration));
             scenario.Add(new ResultRow($"POST /auth/refresh (issues one access token), {algorithm}", Report.Rate(refresh.Rate), Report.Ms(refresh.P50), Report.Ms(refresh.P99), refresh.Errors.ToString()));
         }

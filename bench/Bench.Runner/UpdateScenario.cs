@@ -28,21 +28,21 @@ public static class UpdateScenario
         Latencies raw;
         await using (var dataSource = await RawTable(options))
         {
-            raw = await ctx.Measured(scenario, "the Npgsql baseline", () => RawUpdates(dataSource, options));
+            raw = await ctx.Measured(scenario, "the Npgsql baseline", () => RawUpdates(dataSource, ctx));
         }
 
         scenario.Add(new ResultRow($"baseline: Npgsql single-row UPDATE, {Workers} workers", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
 
         var nodeWriters = await Writers(ctx.Node, "s3-node", Workers);
-        var node = await ctx.Measured(scenario, "the Node stack, many users", () => Updates(ctx.Node, nodeWriters, options));
+        var node = await ctx.Measured(scenario, "the Node stack, many users", () => Updates(ctx, ctx.Node, nodeWriters));
         scenario.Add(new ResultRow($"baseline: Node stack PUT, {Workers} users", Report.Rate(node.Rate, "updates/s"), Report.Ms(node.P50), Report.Ms(node.P99), node.Errors.ToString()));
-        var nodeHot = await ctx.Measured(scenario, "the Node stack, one user", () => Updates(ctx.Node, Hot(nodeWriters[0]), options));
+        var nodeHot = await ctx.Measured(scenario, "the Node stack, one user", () => Updates(ctx, ctx.Node, Hot(nodeWriters[0])));
         scenario.Add(new ResultRow($"baseline: Node stack PUT, one user, {HotWorkers} workers", Report.Rate(nodeHot.Rate, "updates/s"), Report.Ms(nodeHot.P50), Report.Ms(nodeHot.P99), nodeHot.Errors.ToString()));
 
         var writers = await Writers(ctx.Api, "s3", Workers);
         await Task.Delay(TimeSpan.FromSeconds(2));
         var rowsBefore = await RowsWritten(options);
-        var api = await ctx.Measured(scenario, "PUT /user/update, many users", () => Updates(ctx.Api, writers, options));
+        var api = await ctx.Measured(scenario, "PUT /user/update, many users", () => Updates(ctx, ctx.Api, writers));
         // An idle PostgreSQL backend publishes its statistics within 10 s (PGSTAT_IDLE_INTERVAL); the silo's pooled ones stay open.
         await Task.Delay(TimeSpan.FromSeconds(11));
         var rowsAfter = await RowsWritten(options);
@@ -64,7 +64,7 @@ public static class UpdateScenario
         scenario.Add(new ResultRow(many, Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
             $"raw Npgsql: {Report.Rate(raw.Rate, "updates/s")}", Report.Ratio(vsRaw), "≥ 0.50 of raw Npgsql", vsRaw >= 0.5 && api.Errors == 0));
 
-        var hot = await ctx.Measured(scenario, "PUT /user/update, one user", () => Updates(ctx.Api, Hot(writers[0]), options));
+        var hot = await ctx.Measured(scenario, "PUT /user/update, one user", () => Updates(ctx, ctx.Api, Hot(writers[0])));
         var vsNodeHot = hot.Rate / nodeHot.Rate;
         scenario.Add(new ResultRow($"PUT /user/update/{{id}}, one user, {HotWorkers} workers", Report.Rate(hot.Rate, "updates/s"), Report.Ms(hot.P50), Report.Ms(hot.P99), hot.Errors.ToString(),
             $"Node stack: {Report.Rate(nodeHot.Rate, "updates/s")}", Report.Ratio(vsNodeHot), "≥ 0.50 of the Node stack", vsNodeHot >= 0.5 && hot.Errors == 0));
@@ -111,7 +111,7 @@ public static class UpdateScenario
     }
 
     /// <summary>Closed-loop renames, one worker a writer; a writer with Version -1 sends no If-Match.</summary>
-    public static Task<Latencies> Updates(ApiClient api, Writer[] writers, BenchOptions options, TimeSpan? duration = null) => LoadGenerator.ClosedLoop(
+    public static Task<Latencies> Updates(BenchContext ctx, ApiClient api, Writer[] writers, TimeSpan? duration = null) => LoadGenerator.ClosedLoop(
         async (worker, ct) =>
         {
             var writer = writers[worker];
@@ -132,8 +132,8 @@ public static class UpdateScenario
             return (int)status is >= 200 and < 300;
         },
         writers.Length,
-        options.Warmup,
-        duration ?? options.Duration);
+        ctx.WarmUp,
+        duration ?? ctx.Options.Duration);
 
     private static async Task<NpgsqlDataSource> RawTable(BenchOptions options)
     {
@@ -170,7 +170,7 @@ public static class UpdateScenario
         return rows;
     }
 
-    private static async Task<Latencies> RawUpdates(NpgsqlDataSource dataSource, BenchOptions options)
+    private static async Task<Latencies> RawUpdates(NpgsqlDataSource dataSource, BenchContext ctx)
     {
         var versions = Enumerable.Repeat(1L, Workers).ToArray();
         var counts = new int[Workers];
@@ -191,7 +191,7 @@ public static class UpdateScenario
                 return false;
             },
             Workers,
-            options.Warmup,
-            options.Duration);
+            ctx.WarmUp,
+            ctx.Options.Duration);
     }
 }
