@@ -1,5 +1,6 @@
 using Grains;
 using Grains.ReadModel;
+using Grains.Sessions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -21,6 +22,9 @@ public static class SiloSetup
     public static ISiloBuilder ConfigureAuthSilo(this ISiloBuilder silo, DeploymentSettings settings)
     {
         silo.Services.TryAddKeyedSingleton(DomainClock.ServiceKey, TimeProvider.System);
+        silo.Services.AddOptions<RecordShardOptions>()
+            .Validate(RecordShardOptions.IsValid, "RecordShardOptions: SweepEvery and IdleAfter must be positive")
+            .ValidateOnStart();
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = settings.ClusterId;
@@ -120,7 +124,10 @@ public static class SiloSetup
         silo.UseClusterTls(settings.ClusterTls);
         silo.AddIncomingGrainCallFilter<DependencyFailureFilter>();
         silo.Services.Configure<ExceptionSerializationOptions>(StorageOutage.AllowDriverExceptions);
-        silo.AddDashboard();
+        if (DashboardEndpoint.Served(settings))
+        {
+            silo.AddDashboard();
+        }
         return silo;
     }
 

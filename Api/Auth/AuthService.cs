@@ -125,8 +125,8 @@ public sealed class AuthService(
     {
         var sessionId = Guid.NewGuid();
         var refreshToken = RefreshTokens.Create(sessionId);
-        // The session grain confirms the credentials with the user once the session is in the user's list.
-        var user = await grains.GetGrain<ISessionGrain>(sessionId).Open(new StartSession(
+        // The session confirms the credentials with the user once the session is in the user's list.
+        var user = await grains.Session(sessionId).Open(new StartSession(
             userId,
             RefreshTokens.Hash(refreshToken),
             settings.RefreshTokenLifetime,
@@ -211,7 +211,7 @@ public sealed class AuthService(
             return null;
         }
 
-        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        var session = grains.Session(sessionId);
         var replacement = RefreshTokens.Create(sessionId);
         var result = await session.Refresh(RefreshTokens.Hash(refreshToken), RefreshTokens.Hash(replacement));
         switch (result.Status)
@@ -240,25 +240,25 @@ public sealed class AuthService(
     public Task Logout(Caller caller)
     {
         logger.LogInformation("Logout of user {UserId}, session {SessionId}", caller.UserId, caller.SessionId);
-        return grains.GetGrain<ISessionGrain>(caller.SessionId).Revoke();
+        return grains.Session(caller.SessionId).Revoke();
     }
 
     public Task LogoutAll(Caller caller)
     {
         logger.LogInformation("Logout of every session of user {UserId}", caller.UserId);
-        return grains.GetGrain<IUserSessionsGrain>(caller.UserId).RevokeAll(except: null);
+        return grains.UserSessions(caller.UserId).RevokeAll(except: null);
     }
 
     public async Task<IReadOnlyList<SessionResponse>> Sessions(Caller caller)
     {
-        var sessions = await grains.GetGrain<IUserSessionsGrain>(caller.UserId).List();
+        var sessions = await grains.UserSessions(caller.UserId).List();
         return [.. sessions.Select(s => new SessionResponse(s.Id, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.IpAddress, s.Id == caller.SessionId))];
     }
 
     /// <summary>Revokes one of the caller's own sessions; false when there is no such live session of theirs.</summary>
     public async Task<bool> RevokeSession(Caller caller, Guid sessionId)
     {
-        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        var session = grains.Session(sessionId);
         if (await session.GetInfo() is not { } info || info.UserId != caller.UserId)
         {
             return false;
@@ -278,7 +278,7 @@ public sealed class AuthService(
             return IntrospectionResponse.Inactive;
         }
 
-        var check = await grains.GetGrain<ISessionGrain>(caller.SessionId).Check();
+        var check = await grains.Session(caller.SessionId).Check();
         var user = check.Active && check.UserId == caller.UserId ? await grains.GetGrain<IUserGrain>(caller.UserId).Get() : null;
         if (user is null)
         {
@@ -306,7 +306,7 @@ public sealed class AuthService(
     {
         if (RefreshTokens.TryParse(token, out var sessionId))
         {
-            if (await grains.GetGrain<ISessionGrain>(sessionId).RevokeByRefreshToken(RefreshTokens.Hash(token)))
+            if (await grains.Session(sessionId).RevokeByRefreshToken(RefreshTokens.Hash(token)))
             {
                 logger.LogInformation("Session {SessionId} revoked by its refresh token", sessionId);
             }
@@ -316,9 +316,9 @@ public sealed class AuthService(
 
         var result = await accessTokens.Validate(token, cancellationToken);
         if (result.IsValid && Caller.TryFrom(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity), out var caller)
-            && await grains.GetGrain<ISessionGrain>(caller.SessionId).GetInfo() is { } info && info.UserId == caller.UserId)
+            && await grains.Session(caller.SessionId).GetInfo() is { } info && info.UserId == caller.UserId)
         {
-            await grains.GetGrain<ISessionGrain>(caller.SessionId).Revoke();
+            await grains.Session(caller.SessionId).Revoke();
             logger.LogInformation("Session {SessionId} of user {UserId} revoked by its access token", caller.SessionId, caller.UserId);
         }
     }

@@ -14,7 +14,7 @@ namespace Api.Security;
 /// used only while the subscription is connected (a dropped subscription could miss an announcement:
 /// everything is forgotten and requests go to the grains until it is back), and live at most
 /// <see cref="MaxAge"/>: that bounds how stale a copy can be should Redis lose an announcement without the
-/// connection failing (pub/sub delivers at most once), and keeps the session grain's idle clock fed.
+/// connection failing (pub/sub delivers at most once), and keeps the session's idle clock fed.
 /// Each copy lives a random age between half of and the whole <see cref="MaxAge"/>, so copies made together
 /// do not all expire together, and concurrent misses of one key share one call to the cluster.
 /// </summary>

@@ -8,7 +8,7 @@ namespace Api.Security;
 /// <summary>
 /// After the signature, issuer, audience and lifetime pass, the token's session must still be live in
 /// the cluster: this is what makes logout and revocation immediate on every front end. The check is
-/// one call to an in-memory session grain, with no storage round trip, or none at all while the
+/// one call to the session's shard grain, which holds it in memory, with no storage round trip, or none at all while the
 /// front end holds a copy of the answer that no announcement has invalidated (<see cref="FrontEndCache"/>).
 /// It runs on every authenticated request, so it holds its services instead of resolving them per request.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class LiveSessionCheck
     {
         _cache = cache;
         // A check caught by the loss of the session's silo is asked again once the session lives on a survivor.
-        _askGrain = sessionId => ReadRetry.Run(() => grains.GetGrain<ISessionGrain>(sessionId).Check(), time);
+        _askGrain = sessionId => ReadRetry.Run(() => grains.Session(sessionId).Check(), time);
     }
 
     public async Task OnTokenValidated(TokenValidatedContext context)

@@ -6,7 +6,7 @@ namespace Api.Security;
 
 /// <summary>
 /// Opaque refresh tokens: "&lt;session id&gt;.&lt;256 random bits&gt;". The session id routes the token to
-/// its session grain without a lookup table; the grain stores only the SHA-256 of the whole token.
+/// its session (and its shard) without a lookup table; the session stores only the SHA-256 of the whole token.
 /// </summary>
 public static class RefreshTokens
 {

@@ -24,7 +24,7 @@ public sealed class UserProjectionGrain(IUserDirectory directory, ILogger<UserPr
         await directory.Apply(userEvent, CancellationToken.None);
         if (userEvent.Type == UserEvent.Deleted)
         {
-            await GrainFactory.GetGrain<IUserSessionsGrain>(userEvent.UserId).RevokeAll(except: null);
+            await GrainFactory.UserSessions(userEvent.UserId).RevokeAll(except: null);
         }
     }
 

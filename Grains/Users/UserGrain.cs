@@ -339,7 +339,7 @@ public sealed partial class UserGrain(
 
         try
         {
-            await GrainFactory.GetGrain<IUserSessionsGrain>(Id).RevokeAll(except: pending.Except);
+            await GrainFactory.UserSessions(Id).RevokeAll(except: pending.Except);
             State.PendingRevocation = null;
             await _writer.WriteAsync();
         }

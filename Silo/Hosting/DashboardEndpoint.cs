@@ -15,6 +15,12 @@ public static class DashboardEndpoint
 {
     public const string Path = "/dashboard";
 
+    /// <summary>
+    /// Whether this silo serves the dashboard: in embedded mode, or with credentials. Only then does it collect the
+    /// dashboard's statistics, whose filter wraps every grain call.
+    /// </summary>
+    public static bool Served(DeploymentSettings settings) => settings.RedisConnection is null || settings.DashboardCredentials is not null;
+
     /// <param name="onlyOnPort">The port the dashboard answers on; other ports (a front end's API ports) get a 404.</param>
     public static void MapDashboard(this WebApplication app, DeploymentSettings settings, int? onlyOnPort = null)
     {
@@ -30,7 +36,7 @@ public static class DashboardEndpoint
         }
 
         var embedded = settings.RedisConnection is null;
-        if (!embedded && settings.DashboardCredentials is not { } credentials)
+        if (!Served(settings))
         {
             app.Logger.LogWarning("The Orleans Dashboard is off: set DASHBOARD_USERNAME and DASHBOARD_PASSWORD to serve it at {Path}", Path);
             return;

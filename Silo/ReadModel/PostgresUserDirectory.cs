@@ -12,11 +12,12 @@ public sealed class PostgresUserDirectory : IUserDirectory
 
     private readonly UserDirectoryBatcher _writes;
 
-    public PostgresUserDirectory(string connectionString, string serviceId)
+    /// <param name="time">Paces the batches of writes (<see cref="UserDirectoryBatcher.Linger"/>); the system clock unless a test says otherwise.</param>
+    public PostgresUserDirectory(string connectionString, string serviceId, TimeProvider? time = null)
     {
         _db = NpgsqlDataSource.Create(connectionString);
         _serviceId = serviceId;
-        _writes = new UserDirectoryBatcher(_db, serviceId);
+        _writes = new UserDirectoryBatcher(_db, serviceId, time ?? TimeProvider.System);
     }
 
     /// <summary>Stored together with the events other users' projections apply at the same time (one transaction).</summary>

@@ -62,7 +62,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         SessionGrainTests.Login(userId) with { CredentialVersion = credentialVersion };
 
     private async Task<IReadOnlyList<Guid>> Listed(Guid userId) =>
-        [.. (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id)];
+        [.. (await _grains.UserSessions(userId).List()).Select(s => s.Id)];
 
     [Fact]
     public async Task A_session_opened_for_the_current_credentials_is_live_listed_and_names_its_user()
@@ -71,7 +71,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         var userId = user.GetPrimaryKey();
         var ticket = await user.BeginPasswordCheck();
         var sessionId = Guid.NewGuid();
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
 
         var confirmed = await session.Open(Login(userId, ticket.CredentialVersion));
 
@@ -91,7 +91,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         _ = change == "password"
             ? (await user.Update(new UpdateUser(PasswordHash: "$argon2id$new"))).Status
             : await user.Deactivate() ? UserWriteStatus.Ok : UserWriteStatus.NotFound;
-        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+        var session = _grains.Session(Guid.NewGuid());
 
         Assert.Null(await session.Open(Login(userId, ticket.CredentialVersion)));
 
@@ -105,7 +105,7 @@ public sealed class CredentialVersionTests(GrainClusterFixture fixture)
         var user = await User();
         var userId = user.GetPrimaryKey();
         var ticket = await user.BeginPasswordCheck();
-        var session = _grains.GetGrain<ISessionGrain>(Guid.NewGuid());
+        var session = _grains.Session(Guid.NewGuid());
         Assert.NotNull(await session.Open(Login(userId, ticket.CredentialVersion)));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => session.Open(Login(userId, ticket.CredentialVersion)));

@@ -23,19 +23,19 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
     private async Task<Guid> Login(Guid userId)
     {
         var sessionId = Guid.NewGuid();
-        Assert.True(await _grains.GetGrain<ISessionGrain>(sessionId).Start(SessionGrainTests.Login(userId)));
+        Assert.True(await _grains.Session(sessionId).Start(SessionGrainTests.Login(userId)));
         return sessionId;
     }
 
     private async Task<IReadOnlyList<Guid>> Listed(Guid userId) =>
-        [.. (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id)];
+        [.. (await _grains.UserSessions(userId).List()).Select(s => s.Id)];
 
     [Fact]
     public async Task A_logout_whose_write_failed_changes_nothing_and_its_retry_revokes_and_announces()
     {
         var (userId, _) = await User();
         var sessionId = await Login(userId);
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
 
         FailingWritesStorage.FailWritesOf(sessionId);
         await Assert.ThrowsAnyAsync<Exception>(() => session.Revoke());
@@ -58,7 +58,7 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
     {
         var (userId, _) = await User();
         var sessionId = await Login(userId);
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
 
         RecordingChangeFeed.FailAnnouncementsOf(sessionId);
         await Assert.ThrowsAnyAsync<Exception>(() => session.Revoke());
@@ -74,7 +74,7 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
     {
         var (userId, _) = await User();
         var sessionId = await Login(userId);
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
 
         FailingWritesStorage.FailWritesOf(sessionId);
         await Assert.ThrowsAnyAsync<Exception>(() => session.Refresh("hash-0", "hash-1"));
@@ -96,8 +96,8 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
 
         // The change is stored; the session whose revocation failed is still live and still listed.
         Assert.Equal(2, (await user.Get())!.Version);
-        Assert.False((await _grains.GetGrain<ISessionGrain>(other).Check()).Active);
-        Assert.True((await _grains.GetGrain<ISessionGrain>(stuck).Check()).Active);
+        Assert.False((await _grains.Session(other).Check()).Active);
+        Assert.True((await _grains.Session(stuck).Check()).Active);
         Assert.Contains(stuck, await Listed(userId));
 
         // Every activation is dropped, as when the silo dies; the user's next activation finishes the job.
@@ -105,7 +105,7 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
         await _grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         await user.Get();
 
-        var check = await Poll.Until(() => _grains.GetGrain<ISessionGrain>(stuck).Check(), c => !c.Active);
+        var check = await Poll.Until(() => _grains.Session(stuck).Check(), c => !c.Active);
         Assert.False(check.Active);
         Assert.Empty(await Listed(userId));
     }
@@ -119,12 +119,12 @@ public sealed class DurableRevocationTests(GrainClusterFixture fixture)
             var sessions = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Login(userId)));
 
             // Each session logs out while the list revokes them all: Revoke → list and list → session at once.
-            var revocations = sessions.Select(id => _grains.GetGrain<ISessionGrain>(id).Revoke())
-                .Append(_grains.GetGrain<IUserSessionsGrain>(userId).RevokeAll(except: null))
+            var revocations = sessions.Select(id => _grains.Session(id).Revoke())
+                .Append(_grains.UserSessions(userId).RevokeAll(except: null))
                 .Append(user.Update(new UpdateUser(PasswordHash: $"$argon2id${trial}")));
             // A cycle of non-reentrant calls would stall until the response timeout and fail here with it.
             await Task.WhenAll(revocations);
-            Assert.All(await Task.WhenAll(sessions.Select(id => _grains.GetGrain<ISessionGrain>(id).Check())), c => Assert.False(c.Active));
+            Assert.All(await Task.WhenAll(sessions.Select(id => _grains.Session(id).Check())), c => Assert.False(c.Active));
         }
     }
 }

@@ -1,5 +1,6 @@
 using Grains;
 using Grains.ReadModel;
+using Grains.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -14,6 +15,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 {
     // Silo configurators are created by type inside the cluster, so the clock they register is static.
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero));
+
+    /// <summary>How long on <see cref="Time"/> a shard's record stays in memory unused; shards look every second.</summary>
+    public static TimeSpan RecordIdleAfter { get; } = TimeSpan.FromMinutes(3);
 
     private static InMemoryUserDirectory Directory { get; } = new();
 
@@ -57,6 +61,11 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IUserDirectory>(Directory);
             silo.Services.AddKeyedSingleton<TimeProvider>(DomainClock.ServiceKey, Time);
             silo.Services.AddSingleton<IChangeFeed, RecordingChangeFeed>();
+            silo.Services.Configure<RecordShardOptions>(o =>
+            {
+                o.SweepEvery = TimeSpan.FromSeconds(1);
+                o.IdleAfter = RecordIdleAfter;
+            });
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class PendingRevocationReminderTests : IAsyncLifetime
         var user = grains.GetGrain<IUserGrain>(userId);
         Assert.Equal(UserWriteStatus.Ok, (await user.Create(new CreateUser("Ada", $"user-{userId:N}@example.com", "$argon2id$old", []))).Status);
         var sessionId = Guid.NewGuid();
-        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        var session = grains.Session(sessionId);
         Assert.True(await session.Start(SessionGrainTests.Login(userId)));
 
         await ServiceScripts.Run($"stop_redis '{_dir}'");
@@ -70,7 +70,7 @@ public sealed class PendingRevocationReminderTests : IAsyncLifetime
         await Tick(user);
 
         Assert.False((await session.Check()).Active);
-        Assert.Empty(await grains.GetGrain<IUserSessionsGrain>(userId).List());
+        Assert.Empty(await grains.UserSessions(userId).List());
         // Nothing left to do: the next tick lets the reminder go.
         await Tick(user);
         Assert.Null(await Reminder(user));

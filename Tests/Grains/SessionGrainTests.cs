@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Metadata;
 using Grains.Interfaces.Sessions;
 
 namespace Tests.Grains;
@@ -15,10 +13,10 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
     public static StartSession Login(Guid userId, string refreshHash = "hash-0") =>
         new(userId, refreshHash, AbsoluteLifetime, IdleTimeout, "xunit", "127.0.0.1");
 
-    private async Task<(Guid UserId, ISessionGrain Session, Guid SessionId)> Started(string refreshHash = "hash-0")
+    private async Task<(Guid UserId, SessionHandle Session, Guid SessionId)> Started(string refreshHash = "hash-0")
     {
         var (userId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
-        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        var session = _grains.Session(sessionId);
         Assert.True(await session.Start(Login(userId, refreshHash)));
         return (userId, session, sessionId);
     }
@@ -34,17 +32,20 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
         // Left alone, the session would end by its idle timeout (well before its absolute expiry).
         Assert.Equal(new SessionCheck(true, userId, GrainClusterFixture.Time.GetUtcNow() + IdleTimeout), check);
         Assert.Equal(("xunit", "127.0.0.1"), (info!.UserAgent, info.IpAddress));
-        Assert.Equal([sessionId], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
+        Assert.Equal([sessionId], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }
 
     [Fact]
-    public void A_users_session_list_leaves_memory_after_minutes_not_the_default_collection_age()
+    public async Task A_users_session_list_leaves_memory_once_idle_and_is_read_back_whole()
     {
-        var list = _grains.GetGrain<IUserSessionsGrain>(Guid.NewGuid()).GetGrainId().Type;
-        var properties = fixture.Cluster.Client.ServiceProvider.GetRequiredService<GrainPropertiesResolver>().GetGrainProperties(list);
+        var (userId, _, sessionId) = await Started();
+        var shard = _grains.GetGrain<IUserSessionsShardGrain>(RecordShards.Of(userId));
+        Assert.True(await shard.ListsInMemory() > 0);
 
-        Assert.True(properties.Properties.TryGetValue(WellKnownGrainTypeProperties.IdleDeactivationPeriod, out var period));
-        Assert.Equal(TimeSpan.FromMinutes(2), TimeSpan.Parse(period));
+        GrainClusterFixture.Time.Advance(GrainClusterFixture.RecordIdleAfter);
+        Assert.Equal(0, await Poll.Until(shard.ListsInMemory, held => held == 0));
+
+        Assert.Equal([sessionId], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }
 
     [Fact]
@@ -64,7 +65,7 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
 
         Assert.False((await session.Check()).Active);
         Assert.Null(await session.GetInfo());
-        Assert.Empty(await _grains.GetGrain<IUserSessionsGrain>(userId).List());
+        Assert.Empty(await _grains.UserSessions(userId).List());
     }
 
     [Fact]
@@ -137,13 +138,13 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
         var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in ids)
         {
-            await _grains.GetGrain<ISessionGrain>(id).Start(Login(userId));
+            await _grains.Session(id).Start(Login(userId));
         }
 
-        await _grains.GetGrain<IUserSessionsGrain>(userId).RevokeAll(except: ids[2]);
+        await _grains.UserSessions(userId).RevokeAll(except: ids[2]);
 
-        var live = await Task.WhenAll(ids.Select(async id => (await _grains.GetGrain<ISessionGrain>(id).Check()).Active));
+        var live = await Task.WhenAll(ids.Select(async id => (await _grains.Session(id).Check()).Active));
         Assert.Equal([false, false, true, false], live);
-        Assert.Equal([ids[2]], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
+        Assert.Equal([ids[2]], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }
 }

@@ -136,15 +136,15 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         var sessions = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in sessions)
         {
-            await _grains.GetGrain<ISessionGrain>(id).Start(SessionGrainTests.Login(userId));
+            await _grains.Session(id).Start(SessionGrainTests.Login(userId));
         }
 
         await user.Update(new UpdateUser(PasswordHash: "$argon2id$another", KeepSessionId: sessions[0]));
 
-        Assert.True((await _grains.GetGrain<ISessionGrain>(sessions[0]).Check()).Active);
-        Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[1]).Check()).Active);
-        Assert.False((await _grains.GetGrain<ISessionGrain>(sessions[2]).Check()).Active);
-        Assert.Equal([sessions[0]], (await _grains.GetGrain<IUserSessionsGrain>(userId).List()).Select(s => s.Id));
+        Assert.True((await _grains.Session(sessions[0]).Check()).Active);
+        Assert.False((await _grains.Session(sessions[1]).Check()).Active);
+        Assert.False((await _grains.Session(sessions[2]).Check()).Active);
+        Assert.Equal([sessions[0]], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
     }
 
     [Fact]
@@ -236,13 +236,13 @@ public sealed class UserGrainTests(GrainClusterFixture fixture)
         var user = _grains.GetGrain<IUserGrain>(userId);
         await user.Create(Registration(email));
         var sessionId = Guid.NewGuid();
-        await _grains.GetGrain<ISessionGrain>(sessionId).Start(SessionGrainTests.Login(userId));
+        await _grains.Session(sessionId).Start(SessionGrainTests.Login(userId));
 
         Assert.True(await user.Deactivate());
 
         Assert.Null(await user.Get());
         Assert.Equal(LoginTicketStatus.NotFound, (await user.BeginPasswordCheck()).Status);
-        Assert.False((await _grains.GetGrain<ISessionGrain>(sessionId).Check()).Active);
+        Assert.False((await _grains.Session(sessionId).Check()).Active);
         Assert.Equal(UserWriteStatus.NotFound, (await user.Update(new UpdateUser(Name: "Back"))).Status);
         Assert.False(await user.Deactivate());
         Assert.Equal(UserWriteStatus.Ok, (await _grains.GetGrain<IUserGrain>(Guid.NewGuid()).Create(Registration(email))).Status);

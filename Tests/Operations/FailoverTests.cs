@@ -37,6 +37,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         // Conditions, not durations: on a loaded machine a second can hold one request or twenty.
         const int Acknowledged = 20;
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= Acknowledged, seconds: 180);
+        // Enough sessions revoked before the kill that some were hosted by the killed silo (each is, a third of the time).
+        const int LoggedOutBeforeKill = 15;
+        await Poll.Until(() => Task.FromResult(load.LoggedOut.Count), n => n >= LoggedOutBeforeKill, seconds: 180);
         var killedAt = load.Clock.Elapsed;
         _cluster.Silos[1].Kill();
         await Poll.Until(() => Task.FromResult(load.Acknowledged.Count(at => at > killedAt)), n => n >= Acknowledged, seconds: 180);
@@ -61,6 +64,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         // a 500 or a dropped connection; acknowledged writes all survive (below).
         Assert.All(errors, e => Assert.EndsWith(" 503", e.What));
         await AssertEveryAcknowledgedWriteIsDurable(load);
+        await AssertEveryAcknowledgedLogoutStaysRevoked(load);
 
         // A new silo joins and takes a real share of new users: placement spreads them over the three silos, so
         // the newcomer, which held none before, should hold about a third; at least a third of that is asked for.
@@ -133,6 +137,20 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A logout is acknowledged only once its revocation is stored: the sessions hosted by the killed silo are read
+    /// back by a survivor, and none comes back to life. A refresh always reaches the session itself, past any cache.
+    /// </summary>
+    private async Task AssertEveryAcknowledgedLogoutStaysRevoked(Load load)
+    {
+        output.WriteLine($"checking {load.LoggedOut.Count} acknowledged logouts");
+        foreach (var refreshToken in load.LoggedOut)
+        {
+            var refresh = await _cluster.Auth.PostAsJsonAsync("/auth/refresh", new { refreshToken });
+            Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+        }
+    }
+
     private static Task<HttpResponseMessage> Register(HttpClient users, string email) =>
         users.PostAsJsonAsync("/user/create", new { name = "Load", email, password = Load.Password });
 
@@ -147,6 +165,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         public ConcurrentDictionary<Guid, LoadUser> Users { get; } = new();
         public ConcurrentBag<(TimeSpan At, string What)> Errors { get; } = [];
         public ConcurrentBag<TimeSpan> Acknowledged { get; } = [];
+
+        /// <summary>The refresh tokens of sessions whose logout was acknowledged.</summary>
+        public ConcurrentBag<string> LoggedOut { get; } = [];
         public int Requests => _requests;
 
         public async Task Run(int worker, CancellationToken stop)
@@ -168,7 +189,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     continue;
                 }
 
-                var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+                var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+                var token = tokens.GetProperty("accessToken").GetString();
                 for (var rename = 0; rename < 3 && !stop.IsCancellationRequested; rename++)
                 {
                     var name = $"Renamed {rename}";
@@ -186,6 +208,13 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     {
                         user.AcknowledgedName = name;
                     }
+                }
+
+                var loggedOut = await Call("logout", () =>
+                    auth.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/auth/logout") { Headers = { Authorization = new("Bearer", token) } }));
+                if (loggedOut is not null)
+                {
+                    LoggedOut.Add(tokens.GetProperty("refreshToken").GetString()!);
                 }
             }
         }

@@ -11,7 +11,8 @@ namespace Bench.Runner;
 /// <summary>
 /// S5, in a child process of its own so its heap holds nothing but a silo: the product's silo host
 /// (SiloHost / SiloSetup, Redis clustering and session storage) started in process, then sessions
-/// opened through the grain interface, and the managed heap and RSS compared before and after.
+/// opened as a login opens them (records in session shards, see RecordShards), and the managed heap and RSS
+/// compared before and after.
 /// </summary>
 public static class MemoryProbe
 {
@@ -25,7 +26,12 @@ public static class MemoryProbe
         Dictionary<string, int> Activations,
         int UserListsAlone,
         long UserListsHeapBefore,
-        long UserListsHeapAfter);
+        long UserListsHeapAfter,
+        int Shards,
+        long ShardsHeapBefore,
+        long ShardsHeapAfter,
+        int SessionRecords,
+        int ListRecords);
 
     /// <summary>memory --redis-port P --sessions N --out FILE</summary>
     public static async Task<int> Run(string[] args)
@@ -60,6 +66,17 @@ public static class MemoryProbe
         await app.StartAsync();
         var grains = app.Services.GetRequiredService<IGrainFactory>();
 
+        // The shards are a fixed cost, paid once whatever the number of sessions: measured apart, by activating every
+        // shard of both kinds empty (asking each how many records it holds), so that the sessions measured below
+        // activate none.
+        var (shardsBefore, _) = Settle();
+        await Parallel.ForEachAsync(Enumerable.Range(0, RecordShards.Count), async (shard, _) =>
+        {
+            await grains.GetGrain<ISessionShardGrain>(shard).SessionsInMemory();
+            await grains.GetGrain<IUserSessionsShardGrain>(shard).ListsInMemory();
+        });
+        var (shardsAfter, _) = Settle();
+
         // Warm up first (JIT, connection pools, Orleans' own structures), so "before" already holds them.
         await Open(grains, 2_000);
         var (heapBefore, rssBefore) = Settle();
@@ -73,13 +90,18 @@ public static class MemoryProbe
             .GroupBy(s => s.GrainType.Split(',')[0].Split('.')[^1])
             .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
 
-        // The split: as many again user session lists alone (activated, empty), to see what a session costs without its list.
+        var counts = await Task.WhenAll(Enumerable.Range(0, RecordShards.Count).Select(async shard => (
+            await grains.GetGrain<ISessionShardGrain>(shard).SessionsInMemory(),
+            await grains.GetGrain<IUserSessionsShardGrain>(shard).ListsInMemory())));
+
+        // The split: a quarter as many user session lists alone (read into memory, empty), to see what a session costs without its list.
         var lists = sessions / 4;
         var (listsBefore, _) = Settle();
         await Parallel.ForEachAsync(Enumerable.Range(0, lists), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (_, _) =>
-            await grains.GetGrain<IUserSessionsGrain>(Guid.NewGuid()).List());
+            await grains.UserSessions(Guid.NewGuid()).List());
         var (listsAfter, _) = Settle();
-        var result = new Result(sessions, heapBefore, heapAfter, rssBefore, rssAfter, startSeconds, activations, lists, listsBefore, listsAfter);
+        var result = new Result(sessions, heapBefore, heapAfter, rssBefore, rssAfter, startSeconds, activations, lists, listsBefore, listsAfter,
+            2 * RecordShards.Count, shardsBefore, shardsAfter, counts.Sum(c => c.Item1), counts.Sum(c => c.Item2));
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(result));
         await app.StopAsync();
         return 0;
@@ -99,7 +121,7 @@ public static class MemoryProbe
                 TimeSpan.FromDays(1),
                 $"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 #{i}",
                 $"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}");
-            if (!await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).Start(command))
+            if (!await grains.Session(Guid.NewGuid()).Start(command))
             {
                 throw new InvalidOperationException("a fresh session id was already started");
             }

@@ -6,9 +6,9 @@ using Silo.ReadModel;
 namespace Tests.Kafka;
 
 /// <summary>
-/// The read model writes the events many users' projections apply at once in one transaction: against the real
-/// PostgreSQL, that must keep each user's newest version, the creation time of their first event, and let one
-/// event the database refuses fail alone.
+/// The read model writes the events many users' projections apply at once in one transaction, one row write per
+/// user: against the real PostgreSQL, that must keep each user's newest version whatever order its events arrive in,
+/// the creation time of their first event, and let one event the database refuses fail alone.
 /// </summary>
 public sealed class ReadModelBatchTests
 {
@@ -49,8 +49,36 @@ public sealed class ReadModelBatchTests
         Assert.Equal(("v2", 2L, created), rows[refused]);
     }
 
-    private static UserEvent Event(Guid userId, string type, long version, string name, DateTimeOffset at) =>
-        new(Guid.CreateVersion7(), type, userId, version, version, at, new UserEventData(name, $"{userId:N}@example.com", [], false, false));
+    [Fact]
+    public async Task A_batch_keeps_each_users_newest_event_whatever_order_they_arrive_in()
+    {
+        await PostgresSchema.EnsureCreatedAsync(ExternalServices.PostgresConnectionString, CancellationToken.None);
+        var service = $"batch-{Guid.NewGuid():N}";
+        var directory = new PostgresUserDirectory(ExternalServices.PostgresConnectionString, service);
+        var created = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var users = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+
+        // Applied together, so they share a batch: the creation, then the newest change, then an older one redelivered,
+        // and two events of one change (same version, the later sequence is the newer).
+        await Task.WhenAll(users.SelectMany(id => new[]
+        {
+            directory.Apply(Event(id, UserEvent.Created, 1, "v1", created), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 3, "v3", created.AddMinutes(2), sequence: 4), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.PasswordChanged, 3, "v3 password", created.AddMinutes(2), sequence: 5), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", created.AddMinutes(1)), CancellationToken.None),
+        }));
+
+        var rows = await Rows(service);
+        Assert.Equal(users.Count, rows.Count);
+        Assert.All(users, id => Assert.Equal(("v3 password", 3L, created), rows[id]));
+
+        // A later batch with an older event changes nothing either.
+        await directory.Apply(Event(users[0], UserEvent.Updated, 2, "v2 again", created.AddMinutes(1)), CancellationToken.None);
+        Assert.Equal(("v3 password", 3L, created), (await Rows(service))[users[0]]);
+    }
+
+    private static UserEvent Event(Guid userId, string type, long version, string name, DateTimeOffset at, long? sequence = null) =>
+        new(Guid.CreateVersion7(), type, userId, version, sequence ?? version, at, new UserEventData(name, $"{userId:N}@example.com", [], false, false));
 
     private static async Task<Dictionary<Guid, (string Name, long Version, DateTimeOffset CreatedAt)>> Rows(string service)
     {

@@ -281,7 +281,7 @@ public sealed class TokenAttackTests(FrontEndsFixture api)
         var grains = client.Services.GetRequiredService<IGrainFactory>();
         foreach (var named in forgeries.Select(f => TokenForge.Ids(f.Token).SessionId).Where(s => s != sid).Distinct())
         {
-            Assert.Null(await grains.GetGrain<ISessionGrain>(named).GetInfo());
+            Assert.Null(await grains.Session(named).GetInfo());
         }
 
         await client.StopAsync();

@@ -80,14 +80,14 @@ public sealed class PersistenceTests : IAsyncLifetime
         var first = await _cluster.StartSilo();
         var client = await _cluster.StartClient();
         var start = new StartSession(userId, "refresh-hash-0", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1");
-        Assert.True(await GrainsOf(client).GetGrain<ISessionGrain>(sessionId).Start(start));
-        Assert.Equal(RefreshStatus.Rotated, (await GrainsOf(client).GetGrain<ISessionGrain>(sessionId).Refresh("refresh-hash-0", "refresh-hash-1")).Status);
+        Assert.True(await GrainsOf(client).Session(sessionId).Start(start));
+        Assert.Equal(RefreshStatus.Rotated, (await GrainsOf(client).Session(sessionId).Refresh("refresh-hash-0", "refresh-hash-1")).Status);
 
         await _cluster.Stop(client);
         await _cluster.Stop(first);
         await _cluster.StartSilo();
         var fresh = await _cluster.StartClient();
-        var session = GrainsOf(fresh).GetGrain<ISessionGrain>(sessionId);
+        var session = GrainsOf(fresh).Session(sessionId);
 
         var check = await session.Check();
         Assert.Equal((true, userId), (check.Active, check.UserId));

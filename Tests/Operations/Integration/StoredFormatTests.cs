@@ -41,9 +41,11 @@ public sealed class StoredFormatTests : IAsyncLifetime
         var silo = await _cluster.StartSilo();
         var grains = GrainsOf(await _cluster.StartClient());
         var user = grains.GetGrain<IUserGrain>(PreviousRelease.UserId);
-        var session = grains.GetGrain<ISessionGrain>(PreviousRelease.SessionId);
-        await PreviousRelease.Store(silo, _cluster.ServiceId, _redis, user.GetGrainId(), session.GetGrainId(),
-            grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).GetGrainId());
+        var session = grains.Session(PreviousRelease.SessionId);
+        // The keys the previous release's grains (one per session, one per user's list) stored under, now records of shards.
+        var sessionKey = GrainId.Parse($"session/{PreviousRelease.SessionId:N}");
+        await PreviousRelease.Store(silo, _cluster.ServiceId, _redis, user.GetGrainId(), sessionKey,
+            GrainId.Parse($"usersessions/{PreviousRelease.UserId:N}"));
 
         // Read as stored, before any grain touches them: the reader takes the JSON, field for field.
         var json = silo.Services.GetRequiredService<IGrainStorageSerializer>();
@@ -52,7 +54,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
             AsJson(silo, await Read<UserState>(silo, StorageNames.Users, "user", user.GetGrainId())));
         Assert.Equal(
             AsJson(silo, json.Deserialize<SessionState>(PreviousRelease.Session)),
-            AsJson(silo, await Read<SessionState>(silo, StorageNames.Sessions, "session", session.GetGrainId())));
+            AsJson(silo, await Read<SessionState>(silo, StorageNames.Sessions, "session", sessionKey)));
 
         // And the grains work on them: what the previous release stored is what they answer with.
         var view = await user.Get();
@@ -63,7 +65,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         Assert.Equal("$argon2id$second", (await user.BeginPasswordCheck()).PasswordHash);
         await user.AbandonPasswordCheck();
         Assert.Equal((true, PreviousRelease.UserId), ((await session.Check()).Active, (await session.Check()).UserId));
-        Assert.Equal([PreviousRelease.SessionId], (await grains.GetGrain<IUserSessionsGrain>(PreviousRelease.UserId).List()).Select(s => s.Id));
+        Assert.Equal([PreviousRelease.SessionId], (await grains.UserSessions(PreviousRelease.UserId).List()).Select(s => s.Id));
         Assert.Equal(RefreshStatus.Rotated, (await session.Refresh(PreviousRelease.CurrentRefreshHash, "next refresh token hash")).Status);
         await user.Update(new UpdateUser(Name: "Rear Admiral Hopper"));
 
@@ -88,7 +90,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         AssertEveryStoredFieldSet(user.Guesses);
         AssertEveryStoredFieldSet(session, except: [nameof(SessionState.RefreshTokenHash), nameof(SessionState.RetiredTokenHashes)]);
         var userGrain = GrainsOf(client).GetGrain<IUserGrain>(userId).GetGrainId();
-        var sessionGrain = GrainsOf(client).GetGrain<ISessionGrain>(sessionId).GetGrainId();
+        var sessionGrain = GrainId.Parse($"session/{sessionId:N}");
 
         await Write(silo, StorageNames.Users, "user", userGrain, user);
         await Write(silo, StorageNames.Sessions, "session", sessionGrain, session);
@@ -109,13 +111,13 @@ public sealed class StoredFormatTests : IAsyncLifetime
         await user.Create(new CreateUser("Ada Lovelace", $"restart-{userId:N}@example.com", "$argon2id$first", []));
         foreach (var id in new[] { kept, other, revoked })
         {
-            Assert.True(await GrainsOf(client).GetGrain<ISessionGrain>(id).Start(
+            Assert.True(await GrainsOf(client).Session(id).Start(
                 new StartSession(userId, $"{id} hash", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1")));
         }
 
-        await GrainsOf(client).GetGrain<ISessionGrain>(revoked).Revoke();
+        await GrainsOf(client).Session(revoked).Revoke();
         await user.Update(new UpdateUser(PasswordHash: "$argon2id$second", KeepSessionId: kept));
-        await Poll.Until(() => GrainsOf(client).GetGrain<ISessionGrain>(other).Check(), check => !check.Active);
+        await Poll.Until(() => GrainsOf(client).Session(other).Check(), check => !check.Active);
         await _cluster.Stop(client);
         await _cluster.Stop(first);
 
@@ -126,11 +128,11 @@ public sealed class StoredFormatTests : IAsyncLifetime
         Assert.NotNull(await user.ConfirmLogin(credentialVersion: 1));
         Assert.Equal("$argon2id$second", (await user.BeginPasswordCheck()).PasswordHash);
         await user.AbandonPasswordCheck();
-        Assert.True((await fresh.GetGrain<ISessionGrain>(kept).Check()).Active);
+        Assert.True((await fresh.Session(kept).Check()).Active);
         foreach (var id in new[] { other, revoked })
         {
-            Assert.False((await fresh.GetGrain<ISessionGrain>(id).Check()).Active);
-            Assert.Equal(RefreshStatus.Rejected, (await fresh.GetGrain<ISessionGrain>(id).Refresh($"{id} hash", "next")).Status);
+            Assert.False((await fresh.Session(id).Check()).Active);
+            Assert.Equal(RefreshStatus.Rejected, (await fresh.Session(id).Refresh($"{id} hash", "next")).Status);
         }
     }
 
@@ -188,12 +190,12 @@ public sealed class StoredFormatTests : IAsyncLifetime
         };
         session.RefreshTokenHash = "first refresh token hash";
         session.UpgradeLegacyHashes();
-        for (var i = 0; i < SessionGrain.RetiredTokensKept + 1; i++)
+        for (var i = 0; i < SessionShardGrain.RetiredTokensKept + 1; i++)
         {
-            session = session.Rotated($"hash {i}", SessionGrain.RetiredTokensKept);
+            session = session.Rotated($"hash {i}", SessionShardGrain.RetiredTokensKept);
         }
 
-        Assert.Equal(SessionGrain.RetiredTokensKept * 32, session.RetiredTokens.Length);
+        Assert.Equal(SessionShardGrain.RetiredTokensKept * 32, session.RetiredTokens.Length);
         return session;
     }
 

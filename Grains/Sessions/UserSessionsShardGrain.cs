@@ -1,0 +1,95 @@
+using Grains.Interfaces.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Storage;
+
+namespace Grains.Sessions;
+
+/// <summary>
+/// The session lists of the users mapped to this shard, as records (<see cref="RecordShard{TState}"/>) stored where
+/// and as the former per-user grain stored them ("usersessions/{userId}", state "userSessions"). A list is needed only
+/// at login, logout and when sessions are listed or revoked together, so it leaves memory once idle.
+/// </summary>
+/// <remarks>
+/// Reentrant: one list's storage I/O or revocations must not hold up another user's login, and a session revoking
+/// itself calls <see cref="Forget"/> while the same list may be revoking that session (logout-all).
+/// </remarks>
+[Reentrant]
+public sealed class UserSessionsShardGrain(
+    [FromKeyedServices(StorageNames.Sessions)] IGrainStorage storage,
+    [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
+    IOptions<RecordShardOptions> options)
+    : Grain, IUserSessionsShardGrain
+{
+    /// <summary>The grain type each list had as a grain of its own; part of its storage key.</summary>
+    public static readonly GrainType RecordType = GrainType.Create("usersessions");
+
+    public const string StateName = "userSessions";
+
+    private readonly RecordShard<UserSessionsState> _lists = new(storage, RecordType, StateName, time);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(
+            () => _lists.Evict(options.Value.IdleAfter),
+            new GrainTimerCreationOptions(options.Value.SweepEvery, options.Value.SweepEvery) { Interleave = true });
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _lists.Evict(TimeSpan.Zero);
+
+    public Task Add(Guid userId, Guid sessionId) =>
+        _lists.Run(userId, async list =>
+        {
+            if (list.State.SessionIds.Add(sessionId))
+            {
+                await Store(list);
+            }
+        });
+
+    public Task Forget(Guid userId, Guid sessionId) =>
+        _lists.Run(userId, async list =>
+        {
+            if (list.State.SessionIds.Remove(sessionId))
+            {
+                await Store(list);
+            }
+        });
+
+    public Task RevokeAll(Guid userId, Guid? except) =>
+        _lists.Run(userId, async list =>
+        {
+            var doomed = list.State.SessionIds.Where(id => id != except).ToList();
+            if (doomed.Count == 0)
+            {
+                return;
+            }
+
+            // Revoke first, forget after: a failure part-way leaves the remaining sessions listed for a retry.
+            await Task.WhenAll(doomed.Select(id => GrainFactory.Session(id).RevokeFromUserList()));
+            list.State.SessionIds.ExceptWith(doomed);
+            await Store(list);
+        });
+
+    public Task<IReadOnlyList<SessionInfo>> List(Guid userId) =>
+        _lists.Run<IReadOnlyList<SessionInfo>>(userId, async list =>
+        {
+            var infos = await Task.WhenAll(list.State.SessionIds.Select(id => GrainFactory.Session(id).GetInfo()));
+            var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
+
+            // Sessions that expired on their own are dropped here, so the list does not grow without bound.
+            if (live.Count != list.State.SessionIds.Count)
+            {
+                await _lists.Write(list, new UserSessionsState { SessionIds = [.. live.Select(s => s.Id)] });
+            }
+
+            return live;
+        });
+
+    public Task<int> ListsInMemory() => Task.FromResult(_lists.InMemory);
+
+    /// <summary>The list was changed in place; a failed write makes the record read back the stored list before its next use.</summary>
+    private Task Store(StoredRecord<UserSessionsState> list) => _lists.Write(list, list.State);
+}
