@@ -23,7 +23,8 @@ public sealed class SessionShardGrain(
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
     IChangeFeed changes,
     IOptions<RecordShardOptions> options)
-    : Grain, ISessionShardGrain
+    // A session stored before the compact format is upgraded in memory when read; its next write stores the compact form.
+    : RecordShardGrain<SessionState>(new RecordShard<SessionState>(storage, RecordType, StateName, time, s => s.UpgradeLegacyHashes()), options), ISessionShardGrain
 {
     /// <summary>The grain type each session had as a grain of its own; part of its storage key.</summary>
     public static readonly GrainType RecordType = GrainType.Create("session");
@@ -40,23 +41,8 @@ public sealed class SessionShardGrain(
     /// </summary>
     public static readonly TimeSpan LastSeenWriteInterval = TimeSpan.FromMinutes(1);
 
-    // Sessions read from before the compact format are upgraded in memory; their next write stores the compact form.
-    private readonly RecordShard<SessionState> _sessions = new(storage, RecordType, StateName, time, s => s.UpgradeLegacyHashes());
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        this.RegisterGrainTimer(
-            () => _sessions.Evict(options.Value.IdleAfter),
-            new GrainTimerCreationOptions(options.Value.SweepEvery, options.Value.SweepEvery) { Interleave = true });
-        return Task.CompletedTask;
-    }
-
-    // Writes the activity of the sessions still in memory, so a planned shutdown loses none of it.
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _sessions.Evict(TimeSpan.Zero);
-
     public Task<bool> Start(Guid sessionId, StartSession command) =>
-        _sessions.Run(sessionId, async session =>
+        Records.Run(sessionId, async session =>
         {
             if (session.State.Started)
             {
@@ -76,7 +62,7 @@ public sealed class SessionShardGrain(
                 IpAddress = command.IpAddress,
                 CredentialVersion = command.CredentialVersion,
             };
-            await _sessions.Write(session, fresh);
+            await Records.Write(session, fresh);
             await GrainFactory.UserSessions(command.UserId).Add(sessionId);
             GrainMetrics.SessionsStarted.Add(1);
             return true;
@@ -103,7 +89,7 @@ public sealed class SessionShardGrain(
     }
 
     public Task<SessionCheck> Check(Guid sessionId) =>
-        _sessions.Run(sessionId, async session =>
+        Records.Run(sessionId, async session =>
         {
             var state = session.State;
             var now = time.GetUtcNow();
@@ -116,14 +102,14 @@ public sealed class SessionShardGrain(
             session.UnsavedSince ??= now;
             if (now - session.UnsavedSince >= LastSeenWriteInterval)
             {
-                await _sessions.Write(session, state);
+                await Records.Write(session, state);
             }
 
             return new SessionCheck(true, state.UserId, state.EndsAt);
         });
 
     public Task<RefreshResult> Refresh(Guid sessionId, string presentedHash, string replacementHash) =>
-        _sessions.Run(sessionId, async session =>
+        Records.Run(sessionId, async session =>
         {
             var state = session.State;
             var now = time.GetUtcNow();
@@ -148,16 +134,16 @@ public sealed class SessionShardGrain(
             // would look like reuse and end the session.
             var rotated = state.Rotated(replacementHash, RetiredTokensKept);
             rotated.LastSeenAt = now;
-            await _sessions.Write(session, rotated);
+            await Records.Write(session, rotated);
             return new RefreshResult(RefreshStatus.Rotated, state.UserId);
         });
 
-    public Task Revoke(Guid sessionId) => _sessions.Run(sessionId, RevokeAndForget);
+    public Task Revoke(Guid sessionId) => Records.Run(sessionId, RevokeAndForget);
 
-    public Task RevokeFromUserList(Guid sessionId) => _sessions.Run(sessionId, StoreRevocation);
+    public Task RevokeFromUserList(Guid sessionId) => Records.Run(sessionId, StoreRevocation);
 
     public Task<bool> RevokeByRefreshToken(Guid sessionId, string presentedHash) =>
-        _sessions.Run(sessionId, async session =>
+        Records.Run(sessionId, async session =>
         {
             var state = session.State;
             if (!state.IsLiveAt(time.GetUtcNow())
@@ -171,7 +157,7 @@ public sealed class SessionShardGrain(
         });
 
     public Task<SessionInfo?> GetInfo(Guid sessionId) =>
-        _sessions.Run(sessionId, session =>
+        Records.Run(sessionId, session =>
         {
             var s = session.State;
             var info = s.IsLiveAt(time.GetUtcNow())
@@ -180,7 +166,7 @@ public sealed class SessionShardGrain(
             return Task.FromResult(info);
         });
 
-    public Task<int> SessionsInMemory() => Task.FromResult(_sessions.InMemory);
+    public Task<int> SessionsInMemory() => Task.FromResult(Records.InMemory);
 
     private async Task RevokeAndForget(StoredRecord<SessionState> session)
     {
@@ -212,7 +198,7 @@ public sealed class SessionShardGrain(
             // Neither is read again: a revoked session rejects every token before comparing.
             revoked.RefreshToken = [];
             revoked.RetiredTokens = [];
-            await _sessions.Write(session, revoked);
+            await Records.Write(session, revoked);
             GrainMetrics.SessionsRevoked.Add(1);
         }
 

@@ -20,28 +20,15 @@ public sealed class UserSessionsShardGrain(
     [FromKeyedServices(StorageNames.Sessions)] IGrainStorage storage,
     [FromKeyedServices(DomainClock.ServiceKey)] TimeProvider time,
     IOptions<RecordShardOptions> options)
-    : Grain, IUserSessionsShardGrain
+    : RecordShardGrain<UserSessionsState>(new RecordShard<UserSessionsState>(storage, RecordType, StateName, time), options), IUserSessionsShardGrain
 {
     /// <summary>The grain type each list had as a grain of its own; part of its storage key.</summary>
     public static readonly GrainType RecordType = GrainType.Create("usersessions");
 
     public const string StateName = "userSessions";
 
-    private readonly RecordShard<UserSessionsState> _lists = new(storage, RecordType, StateName, time);
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        this.RegisterGrainTimer(
-            () => _lists.Evict(options.Value.IdleAfter),
-            new GrainTimerCreationOptions(options.Value.SweepEvery, options.Value.SweepEvery) { Interleave = true });
-        return Task.CompletedTask;
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _lists.Evict(TimeSpan.Zero);
-
     public Task Add(Guid userId, Guid sessionId) =>
-        _lists.Run(userId, async list =>
+        Records.Run(userId, async list =>
         {
             if (list.State.SessionIds.Add(sessionId))
             {
@@ -50,7 +37,7 @@ public sealed class UserSessionsShardGrain(
         });
 
     public Task Forget(Guid userId, Guid sessionId) =>
-        _lists.Run(userId, async list =>
+        Records.Run(userId, async list =>
         {
             if (list.State.SessionIds.Remove(sessionId))
             {
@@ -59,7 +46,7 @@ public sealed class UserSessionsShardGrain(
         });
 
     public Task RevokeAll(Guid userId, Guid? except) =>
-        _lists.Run(userId, async list =>
+        Records.Run(userId, async list =>
         {
             var doomed = list.State.SessionIds.Where(id => id != except).ToList();
             if (doomed.Count == 0)
@@ -74,7 +61,7 @@ public sealed class UserSessionsShardGrain(
         });
 
     public Task<IReadOnlyList<SessionInfo>> List(Guid userId) =>
-        _lists.Run<IReadOnlyList<SessionInfo>>(userId, async list =>
+        Records.Run<IReadOnlyList<SessionInfo>>(userId, async list =>
         {
             var infos = await Task.WhenAll(list.State.SessionIds.Select(id => GrainFactory.Session(id).GetInfo()));
             var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
@@ -82,14 +69,14 @@ public sealed class UserSessionsShardGrain(
             // Sessions that expired on their own are dropped here, so the list does not grow without bound.
             if (live.Count != list.State.SessionIds.Count)
             {
-                await _lists.Write(list, new UserSessionsState { SessionIds = [.. live.Select(s => s.Id)] });
+                await Records.Write(list, new UserSessionsState { SessionIds = [.. live.Select(s => s.Id)] });
             }
 
             return live;
         });
 
-    public Task<int> ListsInMemory() => Task.FromResult(_lists.InMemory);
+    public Task<int> ListsInMemory() => Task.FromResult(Records.InMemory);
 
     /// <summary>The list was changed in place; a failed write makes the record read back the stored list before its next use.</summary>
-    private Task Store(StoredRecord<UserSessionsState> list) => _lists.Write(list, list.State);
+    private Task Store(StoredRecord<UserSessionsState> list) => Records.Write(list, list.State);
 }
