@@ -11,7 +11,8 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    public sealed record Reading(double PauseSeconds, double AllocatedBytes, double Collections);
+    /// <remarks><see cref="JitSeconds"/>: time the JIT spent compiling, on every thread and at every tier.</remarks>
+    public sealed record Reading(double PauseSeconds, double AllocatedBytes, double Collections, double JitSeconds);
 
     public async Task<Dictionary<string, Reading>> Sample()
     {
@@ -21,7 +22,8 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
             try
             {
                 var text = await _http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-                readings[name] = new Reading(Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"), Sum(text, "dotnet_gc_collections"));
+                readings[name] = new Reading(
+                    Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"), Sum(text, "dotnet_gc_collections"), Sum(text, "dotnet_jit_compilation_time"));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
