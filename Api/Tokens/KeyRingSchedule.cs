@@ -36,7 +36,7 @@ public sealed class KeyRingSchedule(TimeSpan rotation, TimeSpan publishAhead, Ti
         {
             if (keys[i].KeyId == keyId)
             {
-                return i + 1 == keys.Count || keys[i + 1].ActivatesAt + Retention > now;
+                return IsPublished(keys, i, now);
             }
         }
 
@@ -48,12 +48,16 @@ public sealed class KeyRingSchedule(TimeSpan rotation, TimeSpan publishAhead, Ti
     {
         for (var i = 0; i < keys.Count; i++)
         {
-            if (i + 1 == keys.Count || keys[i + 1].ActivatesAt + Retention > now)
+            if (IsPublished(keys, i, now))
             {
                 yield return keys[i];
             }
         }
     }
+
+    // Key i is retired once the next one activates, and stays published for Retention after that.
+    private bool IsPublished(IReadOnlyList<SigningKey> keys, int i, DateTimeOffset now) =>
+        i + 1 == keys.Count || keys[i + 1].ActivatesAt + Retention > now;
 
     /// <summary>
     /// When the next key must activate, if it is time to create it: the first key at once; then each key
