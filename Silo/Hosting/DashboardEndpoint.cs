@@ -42,9 +42,10 @@ public static class DashboardEndpoint
             return;
         }
 
-        if (!embedded)
+        // Served outside embedded mode means credentials are set.
+        if (!embedded && settings.DashboardCredentials is { } credentials)
         {
-            var expected = SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.DashboardCredentials!.Value.Username}:{settings.DashboardCredentials.Value.Password}"));
+            var expected = SHA256.HashData(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}"));
             app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (http, next) =>
             {
                 if (Presented(http) is { } presented && CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented), expected))
