@@ -32,4 +32,14 @@ export TEST_POSTGRES_HOST=127.0.0.1 TEST_POSTGRES_PORT=$pg_port TEST_POSTGRES_US
   TEST_POSTGRES_PASSWORD=$pg_password TEST_POSTGRES_DB=postgres \
   TEST_REDIS_HOST=127.0.0.1 TEST_REDIS_PORT=$redis_port TEST_SERVICES_DIR=$work
 
-dotnet test Orleans.sln --logger "console;verbosity=normal" "$@"
+# The console log interleaves four test projects, and a CI page shows only its end: so the run's output is kept, and
+# a failed run ends by repeating what failed (each failed test's message and stack, an aborted test host's last words).
+status=0
+dotnet test Orleans.sln --logger "console;verbosity=normal" "$@" 2>&1 | tee "$work/dotnet-test.log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo
+  echo "test.sh: dotnet test exited with $status; what failed:"
+  awk '/^  Failed [A-Za-z]/ { n = 40 } /aborted|crashed|Test Run Failed|error [A-Z]+[0-9]+:/ { n = n > 3 ? n : 3 } n > 0 { print; n-- }' \
+    "$work/dotnet-test.log" | head -n 400
+  exit "$status"
+fi
