@@ -25,6 +25,21 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     public double? OneSiloMeRate { get; set; }
     public double? OneSiloUpdateRate { get; set; }
 
+    /// <summary>
+    /// Runs the Node stack until the result is disposed; it is paused (SIGSTOP) the rest of the run, so its idle work
+    /// is not charged to the product's passes. The product's own idle processes keep running through the Node passes.
+    /// </summary>
+    public IDisposable NodeStackRunning()
+    {
+        Topology.NodeStack.Resume();
+        return new Resumed(Topology.NodeStack);
+    }
+
+    private sealed class Resumed(ServiceProcess process) : IDisposable
+    {
+        public void Dispose() => process.Pause();
+    }
+
     /// <summary>Runs a pass and notes how the cores were shared while it ran.</summary>
     public async Task<T> Measured<T>(ScenarioReport scenario, string pass, Func<Task<T>> run)
     {

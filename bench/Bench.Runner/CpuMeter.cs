@@ -155,7 +155,7 @@ public sealed class CpuMeter(BenchOptions options, Func<IEnumerable<(string Name
         return byParent;
     }
 
-    private static IEnumerable<int> ChildrenOf(int parent)
+    public static IEnumerable<int> ChildrenOf(int parent)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {

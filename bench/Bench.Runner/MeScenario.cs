@@ -40,12 +40,17 @@ public static class MeScenario
             options.Duration));
         scenario.Add(new ResultRow("baseline: bare Kestrel + JwtBearer, the product's token, same body", Report.Rate(stateless.Rate), Report.Ms(stateless.P50), Report.Ms(stateless.P99), stateless.Errors.ToString()));
 
-        var nodeTokens = await Sessions(ctx.Node, "s2-node");
-        var node = await ctx.Measured(scenario, "the Node stack", () => LoadGenerator.ClosedLoop(
-            async (worker, ct) => await ctx.Node.Me(nodeTokens[worker % nodeTokens.Count], ct) == HttpStatusCode.OK,
-            Workers,
-            ctx.WarmUp,
-            options.Duration));
+        Latencies node;
+        using (ctx.NodeStackRunning())
+        {
+            var nodeTokens = await Sessions(ctx.Node, "s2-node");
+            node = await ctx.Measured(scenario, "the Node stack", () => LoadGenerator.ClosedLoop(
+                async (worker, ct) => await ctx.Node.Me(nodeTokens[worker % nodeTokens.Count], ct) == HttpStatusCode.OK,
+                Workers,
+                ctx.WarmUp,
+                options.Duration));
+        }
+
         scenario.Add(new ResultRow("baseline: Node stack (jsonwebtoken + session in Redis)", Report.Rate(node.Rate), Report.Ms(node.P50), Report.Ms(node.P99), node.Errors.ToString()));
 
         const string ProductPass = "GET /auth/me at the maximum";

@@ -81,6 +81,8 @@ public sealed class Topology : IAsyncDisposable
                 await process.WaitUntilReady(TimeSpan.FromSeconds(120));
             }
 
+            // Running only for its own passes (BenchContext.NodeStackRunning).
+            topology.NodeStack.Pause();
             return topology;
         }
         catch
@@ -124,13 +126,20 @@ public sealed class Topology : IAsyncDisposable
         }
     }
 
-    /// <summary>One more auth front end in this cluster with settings of its own (S7: another JWT_ALGORITHM); stopped with the topology.</summary>
+    /// <summary>One more auth front end in this cluster with settings of its own (S7: another JWT_ALGORITHM); see <see cref="RemoveAuthApi"/>.</summary>
     public async Task<ServiceProcess> AddAuthApi(string name, IReadOnlyDictionary<string, string> settings)
     {
         var process = StartApi(name, "auth", "AUTH_PORT", settings);
         _extraFrontEnds.Add(process);
         await process.WaitUntilReady(TimeSpan.FromSeconds(120));
         return process;
+    }
+
+    /// <summary>Stops a front end <see cref="AddAuthApi"/> started, so it takes no CPU from later scenarios.</summary>
+    public async Task RemoveAuthApi(ServiceProcess process)
+    {
+        _extraFrontEnds.Remove(process);
+        await process.DisposeAsync();
     }
 
     private ServiceProcess StartNodeStack()
@@ -201,7 +210,8 @@ public sealed class Topology : IAsyncDisposable
         return environment;
     }
 
-    private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, $"{project}.dll");
+    /// <summary>A product server as its image holds it: bench/run.sh publishes it as the Dockerfile does (ReadyToRun, linux-x64).</summary>
+    private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, "linux-x64/publish", $"{project}.dll");
 
     public async ValueTask DisposeAsync()
     {

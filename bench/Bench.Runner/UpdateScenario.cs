@@ -33,10 +33,15 @@ public static class UpdateScenario
 
         scenario.Add(new ResultRow($"baseline: Npgsql single-row UPDATE, {Workers} workers", Report.Rate(raw.Rate, "updates/s"), Report.Ms(raw.P50), Report.Ms(raw.P99), raw.Errors.ToString()));
 
-        var nodeWriters = await Writers(ctx.Node, "s3-node", Workers);
-        var node = await ctx.Measured(scenario, "the Node stack, many users", () => Updates(ctx, ctx.Node, nodeWriters));
+        Latencies node, nodeHot;
+        using (ctx.NodeStackRunning())
+        {
+            var nodeWriters = await Writers(ctx.Node, "s3-node", Workers);
+            node = await ctx.Measured(scenario, "the Node stack, many users", () => Updates(ctx, ctx.Node, nodeWriters));
+            nodeHot = await ctx.Measured(scenario, "the Node stack, one user", () => Updates(ctx, ctx.Node, Hot(nodeWriters[0])));
+        }
+
         scenario.Add(new ResultRow($"baseline: Node stack PUT, {Workers} users", Report.Rate(node.Rate, "updates/s"), Report.Ms(node.P50), Report.Ms(node.P99), node.Errors.ToString()));
-        var nodeHot = await ctx.Measured(scenario, "the Node stack, one user", () => Updates(ctx, ctx.Node, Hot(nodeWriters[0])));
         scenario.Add(new ResultRow($"baseline: Node stack PUT, one user, {HotWorkers} workers", Report.Rate(nodeHot.Rate, "updates/s"), Report.Ms(nodeHot.P50), Report.Ms(nodeHot.P99), nodeHot.Errors.ToString()));
 
         var writers = await Writers(ctx.Api, "s3", Workers);
