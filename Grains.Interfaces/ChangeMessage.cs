@@ -1,20 +1,55 @@
+using System.Buffers.Binary;
+
 namespace Grains.Interfaces;
 
 /// <summary>
 /// The wire form of a change the silos announce and the front ends read, on the cluster's Redis channel:
 /// "s:&lt;session id&gt;" or "u:&lt;user id&gt;", followed by ":&lt;receipt&gt;" when the announcer waits for each front end
-/// to confirm it. A front end confirms by publishing the receipt on the cluster's receipt channel once its copy
-/// is gone, as "&lt;receipt&gt;:&lt;reader&gt;" (the reader is the front end's own id, so a receipt handled twice counts once).
-/// The plain form (no receipt) is still read, so front ends can be upgraded before silos.
+/// to confirm it. A front end confirms by publishing the receipt once its copy is gone, as "&lt;receipt&gt;:&lt;reader&gt;"
+/// (the reader is the front end's own id, so a receipt handled twice counts once), on the channel the receipt names
+/// (<see cref="ReceiptChannelOf"/>): the announcing silo's own, so a receipt costs one silo, not every silo. The plain
+/// form (no receipt) is still read, so front ends can be upgraded before silos.
 /// </summary>
 public static class ChangeMessage
 {
     private const int IdLength = 32;
 
+    /// <summary>The UUID version (8: "custom") that marks a receipt naming its announcer in its first 32 bits.</summary>
+    private const int AnnouncerReceiptVersion = 8;
+
     public static string Channel(string clusterId) => $"auth-changes:{clusterId}";
 
-    /// <summary>Where front ends confirm announcements that carry a receipt.</summary>
+    /// <summary>Where front ends confirmed every announcement before receipts named their announcer (still read by silos, for those front ends).</summary>
     public static string ReceiptChannel(string clusterId) => $"auth-changes:{clusterId}:receipts";
+
+    /// <summary>The receipt channel of one announcer (a silo's change feed), "auth-changes:&lt;cluster&gt;:receipts:&lt;8 hex digits&gt;".</summary>
+    public static string ReceiptChannel(string clusterId, uint announcer) => $"{ReceiptChannel(clusterId)}:{announcer:x8}";
+
+    /// <summary>
+    /// A fresh receipt that names <paramref name="announcer"/>: a version-8 UUID whose first 32 bits are the announcer,
+    /// the rest random.
+    /// </summary>
+    public static Guid NewReceipt(uint announcer)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Guid.NewGuid().TryWriteBytes(bytes, bigEndian: true, out _);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, announcer);
+        bytes[6] = (byte)((bytes[6] & 0x0F) | (AnnouncerReceiptVersion << 4));
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    /// <summary>Where to confirm <paramref name="receipt"/>: its announcer's channel, or the shared one for a receipt that names none (a silo of an earlier release).</summary>
+    public static string ReceiptChannelOf(string clusterId, Guid receipt)
+    {
+        if (receipt.Version != AnnouncerReceiptVersion)
+        {
+            return ReceiptChannel(clusterId);
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        receipt.TryWriteBytes(bytes, bigEndian: true, out _);
+        return ReceiptChannel(clusterId, BinaryPrimitives.ReadUInt32BigEndian(bytes));
+    }
 
     public static string SessionEnded(Guid sessionId) => $"s:{sessionId:N}";
 

@@ -7,7 +7,7 @@ namespace Api.Security;
 /// Keeps the front end subscribed to its cluster's change channel and tells the cache how the subscription
 /// fares. After (re)connecting, copies are trusted only once a probe this process published has come back
 /// through the channel: that proves announcements reach it again. Each announcement that carries a receipt is
-/// confirmed on the receipt channel right after the copy is dropped: the announcing grain waits for every
+/// confirmed on its announcer's receipt channel right after the copy is dropped: the announcing grain waits for every
 /// front end's receipt before it answers, so no front end can still serve the old copy once a logout returned.
 /// </summary>
 public sealed class ChangeSubscription(
@@ -15,7 +15,6 @@ public sealed class ChangeSubscription(
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
     private readonly RedisChannel _channel = RedisChannel.Literal(ChangeMessage.Channel(clusterId));
-    private readonly RedisChannel _receipts = RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId));
     private readonly Guid _reader = Guid.NewGuid();
     private volatile string? _probe;
 
@@ -67,7 +66,9 @@ public sealed class ChangeSubscription(
         try
         {
             // Not awaited: the handler must not stall the subscription; a lost receipt only delays the announcer.
-            subscriber.Publish(_receipts, ChangeMessage.Receipt(receipt, _reader), CommandFlags.FireAndForget);
+            // On the announcing silo's own channel, so the other silos never see it.
+            var channel = RedisChannel.Literal(ChangeMessage.ReceiptChannelOf(clusterId, receipt));
+            subscriber.Publish(channel, ChangeMessage.Receipt(receipt, _reader), CommandFlags.FireAndForget);
         }
         catch (RedisException e)
         {

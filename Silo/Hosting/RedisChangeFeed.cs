@@ -20,7 +20,9 @@ public sealed class RedisChangeFeed(string redisConnection, string clusterId, IL
     public static readonly TimeSpan ReceiptTimeout = TimeSpan.FromSeconds(2);
 
     private readonly RedisChannel _channel = RedisChannel.Literal(ChangeMessage.Channel(clusterId));
-    private readonly RedisChannel _receipts = RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId));
+    /// <summary>Names this feed in its receipts, so front ends confirm on this feed's own channel (<see cref="ChangeMessage.NewReceipt"/>).</summary>
+    private readonly uint _announcer = (uint)Random.Shared.NextInt64(1L << 32);
+    private readonly RedisChannel _sharedReceipts = RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId));
     private readonly ConcurrentDictionary<Guid, Receipts> _awaited = new();
     private readonly Lazy<Task<ConnectionMultiplexer>> _redis = new(() => ConnectionMultiplexer.ConnectAsync(redisConnection));
     private readonly Lock _gate = new();
@@ -32,7 +34,7 @@ public sealed class RedisChangeFeed(string redisConnection, string clusterId, IL
 
     private async Task Publish(string message)
     {
-        var receipt = Guid.NewGuid();
+        var receipt = ChangeMessage.NewReceipt(_announcer);
         var receipts = new Receipts();
         _awaited[receipt] = receipts;
         try
@@ -78,13 +80,16 @@ public sealed class RedisChangeFeed(string redisConnection, string clusterId, IL
     private async Task<ISubscriber> Subscribe()
     {
         var subscriber = (await _redis.Value).GetSubscriber();
-        await subscriber.SubscribeAsync(_receipts, (_, value) =>
+        Action<RedisChannel, RedisValue> confirmed = (_, value) =>
         {
             if (ChangeMessage.TryParseReceipt(value, out var receipt, out var reader) && _awaited.TryGetValue(receipt, out var receipts))
             {
                 receipts.Add(reader);
             }
-        });
+        };
+        await subscriber.SubscribeAsync(RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId, _announcer)), confirmed);
+        // Front ends of the earlier release confirm every announcement on the one shared channel.
+        await subscriber.SubscribeAsync(_sharedReceipts, confirmed);
         return subscriber;
     }
 
