@@ -150,6 +150,10 @@ public sealed record DeploymentSettings
             // for every grain write (1.1 of the 2.1 transactions of a PUT, bench S3). The silo leaves no session state
             // behind (no SET, temporary table, LISTEN or session-level lock; the schema's lock is transaction-scoped).
             ["No Reset On Close"] = "true",
+            // The silo runs a handful of statements over and over (a grain-state write per user change, the read
+            // model's upsert, session and reminder reads): Npgsql prepares each on a connection once it was used
+            // 5 times there, so PostgreSQL stops parsing and planning it per call.
+            ["Max Auto Prepare"] = "32",
         };
         if (Optional(config, "POSTGRES_PASSWORD") is { } password)
         {
