@@ -57,12 +57,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building (Release)"
-# The silo and the front end are published as their Dockerfiles publish them (ReadyToRun for linux-x64), so the bench
-# measures the code the images run; the rest is built.
-for project in Silo/Silo.csproj Api/Api.csproj; do
-  dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained false -nologo -v quiet >/dev/null
-done
-for project in bench/Bench.Baseline/Bench.Baseline.csproj bench/Bench.Micro/Bench.Micro.csproj bench/Bench.Runner/Bench.Runner.csproj; do
+for project in Silo/Silo.csproj Api/Api.csproj bench/Bench.Baseline/Bench.Baseline.csproj \
+               bench/Bench.Micro/Bench.Micro.csproj bench/Bench.Runner/Bench.Runner.csproj; do
   dotnet build "$root/$project" -c Release -nologo -v quiet >/dev/null
 done
 

@@ -210,8 +210,7 @@ public sealed class Topology : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>A product server as its image holds it: bench/run.sh publishes it as the Dockerfile does (ReadyToRun, linux-x64).</summary>
-    private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, "linux-x64/publish", $"{project}.dll");
+    private string Dll(string project) => Path.Combine(_options.RepoRoot, project, Release, $"{project}.dll");
 
     public async ValueTask DisposeAsync()
     {
