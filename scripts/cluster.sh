@@ -165,11 +165,22 @@ up() {
 
 # Stops every process and store `up` started; keeps the directory (and its logs).
 stop_all() {
+  local pids=()
   for pidfile in "$state"/*.pid; do
     [ -e "$pidfile" ] || continue
     [ "$(basename "$pidfile")" = redis.pid ] && continue
+    pids+=("$(cat "$pidfile")")
     pkill -P "$(cat "$pidfile")" 2>/dev/null || true
     kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  # A silo leaves the cluster through Redis as it stops: the stores stop only once the services are gone
+  # (with the stores already down a silo retried for most of a minute). 20 s each at most, then SIGKILL.
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
   done
   stop_postgres "$state"
   stop_redis "$state"
