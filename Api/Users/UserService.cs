@@ -57,12 +57,14 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
     public async Task<UserOutcome> Update(Guid id, UpdateUserRequest request, long? expectedVersion, Caller caller, CancellationToken cancellationToken = default)
     {
         var self = caller.UserId == id;
+        // A caller changing only their own profile: no credential, no permission, no one else's user.
+        var routine = self && request.Password is null && request.Email is null && request.Permissions is null;
 
-        // Callers changing only their own name need nothing from their stored user before the change: the write
-        // itself answers NotFound once the user is gone. Skipping the read spares every such PUT a grain call
-        // (bench S3); a credential change is still read first, so its step-up meets a live user as before.
+        // A routine change needs nothing from the caller's stored user before the change: the write itself answers
+        // NotFound once the user is gone. Skipping the read spares every such PUT a grain call (bench S3); a
+        // credential change is still read first, so its step-up meets a live user as before.
         UserView? callerView = null;
-        if (!self || request.Permissions is not null || request.Email is not null || request.Password is not null)
+        if (!routine)
         {
             (var denied, callerView) = await Authorize(caller, id);
             if (denied is not null)
@@ -107,7 +109,6 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
             // Every change is on the user-events topic; the log keeps what an operator looks for (credentials,
             // permissions, one user changed by another). A line per routine rename cost the front end about a
             // tenth of its CPU under load (bench S3).
-            var routine = self && request.Password is null && request.Email is null && request.Permissions is null;
             logger.Log(
                 routine ? LogLevel.Debug : LogLevel.Information,
                 "User {UserId} updated by {CallerId}{PasswordNote}",
@@ -117,7 +118,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
         }
 
         // Without the read above, a caller whose own user is gone hears what the read would have told them.
-        return self && callerView is null && result.Status == UserWriteStatus.NotFound
+        return routine && result.Status == UserWriteStatus.NotFound
             ? new UserOutcome(UserOutcomeStatus.Unauthenticated)
             : Translate(result);
     }
