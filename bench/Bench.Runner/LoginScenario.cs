@@ -157,12 +157,12 @@ public static class LoginScenario
         var p50Gap = unknownStats.P50 - knownStats.P50;
         var p99Gap = unknownStats.P99 - knownStats.P99;
         var relative = Math.Abs(p50Gap) / knownStats.P50;
-        // Rounded first: a gap that rounds to zero printed "-+0.0 %" through the sign-section format.
-        var percent = Math.Round(p50Gap / knownStats.P50 * 100, 1);
+        // The third section formats a gap that rounds to zero: with two, a small negative one printed "-+0.0 %".
+        var percent = (p50Gap / knownStats.P50 * 100).ToString("+0.0;-0.0;0.0", System.Globalization.CultureInfo.InvariantCulture);
         scenario.Add(new ResultRow(
             "difference (unknown − known)",
             "",
-            $"{Report.Ms(p50Gap)} ({(percent == 0 ? "0.0" : percent.ToString("+0.0;-0.0", System.Globalization.CultureInfo.InvariantCulture))} %)",
+            $"{Report.Ms(p50Gap)} ({percent} %)",
             Report.Ms(p99Gap),
             "",
             "",
