@@ -39,10 +39,9 @@ public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLi
         // users live on the victim.
         var victim = _cluster.Silos[1];
         var victimAddress = hosts.Keys.Single(a => a.Endpoint.Port == victim.SiloPort);
-        var onVictim = new List<(Guid Id, string Token)>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (onVictim.Count == 0 && DateTime.UtcNow < deadline)
+        var onVictim = await Poll.Until(async () =>
         {
+            var found = new List<(Guid Id, string Token)>();
             for (var i = 0; i < Users; i++)
             {
                 var email = ApiCalls.UniqueEmail();
@@ -54,10 +53,12 @@ public sealed class InFlightAtSiloKillTests(ITestOutputHelper output) : IAsyncLi
                 Assert.Equal(HttpStatusCode.OK, (await _cluster.Users.Send(HttpMethod.Get, $"/user/{account.Id}", token: account.Token)).StatusCode);
                 if (await management.GetActivationAddress(grains.GetGrain<IUserGrain>(account.Id)) == victimAddress)
                 {
-                    onVictim.Add(account);
+                    found.Add(account);
                 }
             }
-        }
+
+            return found;
+        }, found => found.Count > 0, seconds: 60);
 
         Assert.NotEmpty(onVictim);
         var activeBefore = await ActiveRequests();

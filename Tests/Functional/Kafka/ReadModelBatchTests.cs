@@ -12,22 +12,20 @@ namespace Tests.Kafka;
 /// </summary>
 public sealed class ReadModelBatchTests
 {
+    private static readonly DateTimeOffset Created = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
     [Fact]
     public async Task Events_applied_at_once_are_all_stored_and_one_refused_event_fails_alone()
     {
-        await PostgresSchema.EnsureCreatedAsync(ExternalServices.PostgresConnectionString, CancellationToken.None);
-        var service = $"batch-{Guid.NewGuid():N}";
-        var directory = new PostgresUserDirectory(ExternalServices.PostgresConnectionString, service);
-        var created = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var (directory, service) = await FreshDirectory();
         var users = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid()).ToList();
 
         // Each user's creation and two updates, all in flight together; one user's last name holds a NUL, which PostgreSQL refuses in text.
         var refused = users[7];
         var applies = users.SelectMany(id => new[]
         {
-            directory.Apply(Event(id, UserEvent.Created, 1, "v1", created), CancellationToken.None),
-            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", created.AddMinutes(1)), CancellationToken.None),
-            directory.Apply(Event(id, UserEvent.Updated, 3, id == refused ? "bad\0name" : "v3", created.AddMinutes(2)), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Created, 1, "v1", Created), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", Created.AddMinutes(1)), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 3, id == refused ? "bad\0name" : "v3", Created.AddMinutes(2)), CancellationToken.None),
         }).ToList();
         var outcomes = await Task.WhenAll(applies.Select(async t =>
         {
@@ -45,36 +43,41 @@ public sealed class ReadModelBatchTests
         Assert.Equal(users.Count * 3 - 1, outcomes.Count(ok => ok));
         var rows = await Rows(service);
         Assert.Equal(users.Count, rows.Count);
-        Assert.All(users.Where(id => id != refused), id => Assert.Equal(("v3", 3L, created), rows[id]));
-        Assert.Equal(("v2", 2L, created), rows[refused]);
+        Assert.All(users.Where(id => id != refused), id => Assert.Equal(("v3", 3L, Created), rows[id]));
+        Assert.Equal(("v2", 2L, Created), rows[refused]);
     }
 
     [Fact]
     public async Task A_batch_keeps_each_users_newest_event_whatever_order_they_arrive_in()
     {
-        await PostgresSchema.EnsureCreatedAsync(ExternalServices.PostgresConnectionString, CancellationToken.None);
-        var service = $"batch-{Guid.NewGuid():N}";
-        var directory = new PostgresUserDirectory(ExternalServices.PostgresConnectionString, service);
-        var created = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var (directory, service) = await FreshDirectory();
         var users = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
 
         // Applied together, so they share a batch: the creation, then the newest change, then an older one redelivered,
         // and two events of one change (same version, the later sequence is the newer).
         await Task.WhenAll(users.SelectMany(id => new[]
         {
-            directory.Apply(Event(id, UserEvent.Created, 1, "v1", created), CancellationToken.None),
-            directory.Apply(Event(id, UserEvent.Updated, 3, "v3", created.AddMinutes(2), sequence: 4), CancellationToken.None),
-            directory.Apply(Event(id, UserEvent.PasswordChanged, 3, "v3 password", created.AddMinutes(2), sequence: 5), CancellationToken.None),
-            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", created.AddMinutes(1)), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Created, 1, "v1", Created), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 3, "v3", Created.AddMinutes(2), sequence: 4), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.PasswordChanged, 3, "v3 password", Created.AddMinutes(2), sequence: 5), CancellationToken.None),
+            directory.Apply(Event(id, UserEvent.Updated, 2, "v2", Created.AddMinutes(1)), CancellationToken.None),
         }));
 
         var rows = await Rows(service);
         Assert.Equal(users.Count, rows.Count);
-        Assert.All(users, id => Assert.Equal(("v3 password", 3L, created), rows[id]));
+        Assert.All(users, id => Assert.Equal(("v3 password", 3L, Created), rows[id]));
 
         // A later batch with an older event changes nothing either.
-        await directory.Apply(Event(users[0], UserEvent.Updated, 2, "v2 again", created.AddMinutes(1)), CancellationToken.None);
-        Assert.Equal(("v3 password", 3L, created), (await Rows(service))[users[0]]);
+        await directory.Apply(Event(users[0], UserEvent.Updated, 2, "v2 again", Created.AddMinutes(1)), CancellationToken.None);
+        Assert.Equal(("v3 password", 3L, Created), (await Rows(service))[users[0]]);
+    }
+
+    /// <summary>A read model of its own (a fresh service id) on the test run's PostgreSQL.</summary>
+    private static async Task<(PostgresUserDirectory Directory, string Service)> FreshDirectory()
+    {
+        await PostgresSchema.EnsureCreatedAsync(ExternalServices.PostgresConnectionString, CancellationToken.None);
+        var service = $"batch-{Guid.NewGuid():N}";
+        return (new PostgresUserDirectory(ExternalServices.PostgresConnectionString, service), service);
     }
 
     private static UserEvent Event(Guid userId, string type, long version, string name, DateTimeOffset at, long? sequence = null) =>
