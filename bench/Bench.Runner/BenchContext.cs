@@ -21,9 +21,20 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
     /// <summary>What the last warm-up waited for, told in the note of the pass that ran it.</summary>
     private string? _warmUp;
 
+    /// <summary>
+    /// The counters as a warm-up ended, where the pass's measured window begins: a pass's CPU split and GC are counted
+    /// from here, not from the start of its warm-up, whose first seconds of compiling would otherwise be charged to it.
+    /// </summary>
+    private WindowStart? _windowStart;
+
+    private sealed record WindowStart(CpuSample Cpu, Dictionary<string, RuntimeCounters.Reading> Gc);
+
     /// <summary>Closed-loop rates with one silo, once S2 / S3 measured them.</summary>
     public double? OneSiloMeRate { get; set; }
     public double? OneSiloUpdateRate { get; set; }
+
+    /// <summary>How the cores were shared in that one-silo update pass, for S6's comparison per PUT.</summary>
+    public CpuSplit? OneSiloUpdateCpu { get; set; }
 
     /// <summary>
     /// Runs the Node stack until the result is disposed; it is paused (SIGSTOP) the rest of the run, so its idle work
@@ -40,14 +51,23 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
         public void Dispose() => process.Pause();
     }
 
-    /// <summary>Runs a pass and notes how the cores were shared while it ran.</summary>
+    /// <summary>
+    /// Runs a pass and notes how the cores were shared while it ran: over its measured window when it warmed up first
+    /// (<see cref="WarmUp"/>), over the whole pass otherwise.
+    /// </summary>
     public async Task<T> Measured<T>(ScenarioReport scenario, string pass, Func<Task<T>> run)
     {
         var gcBefore = await Gc.Sample();
         var before = Cpu.Sample();
+        _windowStart = null;
         var result = await run();
         var after = Cpu.Sample();
         var gcAfter = await Gc.Sample();
+        if (Interlocked.Exchange(ref _windowStart, null) is { } window)
+        {
+            (before, gcBefore) = (window.Cpu, window.Gc);
+        }
+
         var split = CpuMeter.Shares(before, after);
         scenario.Cpu[pass] = split;
         if (Interlocked.Exchange(ref _warmUp, null) is { } warmUp)
@@ -101,6 +121,7 @@ public sealed class BenchContext(BenchOptions options, Topology topology, Report
         }
         while ((compiled.Count <= QuietWindow || compiling > QuietCores) && clock.Elapsed < Options.MaxCompileWait);
 
+        _windowStart = new WindowStart(Cpu.Sample(), await Gc.Sample());
         var waited = $"{Options.Warmup.TotalSeconds:F0} s + {clock.Elapsed.TotalSeconds:F0} s";
         _warmUp = compiling > QuietCores
             ? $"{waited}, stopped with the JIT still compiling ({CpuMeter.F(compiling)} cores over the last seconds)"

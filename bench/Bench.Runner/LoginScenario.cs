@@ -43,11 +43,15 @@ public static class LoginScenario
         var after = await ctx.Measured(scenario, "the hash bound again", () => Task.Run(() => HashBound(Environment.ProcessorCount, options.Warmup, options.Duration)));
         scenario.Add(new ResultRow("hash rate, 8 parallel verify loops (as 8 logins in flight)", Report.Rate(oversubscribed, "hash/s"), "", "", "0"));
         scenario.Add(new ResultRow($"hash rate, {Environment.ProcessorCount} parallel verify loops, after the logins", Report.Rate(after, "hash/s"), "", "", "0"));
-        var hashRate = Math.Max(before, Math.Max(after, oversubscribed));
+        var (hashRate, boundPass) = new[] { (before, "the hash bound"), (oversubscribed, "the hash bound with 8 loops"), (after, "the hash bound again") }.MaxBy(b => b.Item1);
 
         var ratio = logins.Rate / hashRate;
         scenario.Add(new ResultRow("logins (8 workers)", Report.Rate(logins.Rate, "logins/s"), Report.Ms(logins.P50), Report.Ms(logins.P99), logins.Errors.ToString(),
             $"highest hash rate: {Report.Rate(hashRate, "hash/s")}", Report.Ratio(ratio), "≥ 0.90 of the hash bound", ratio >= 0.9));
+        if (ratio < 0.9)
+        {
+            scenario.Bound("≥ 0.90 of the hash bound", Budget(scenario, boundPass, hashRate, logins.Rate));
+        }
         var perCore = logins.Rate / Environment.ProcessorCount;
         scenario.Add(new ResultRow("logins per core", Report.Rate(perCore, "logins/s/core"), "", "", "", "", "", "≥ 80 logins/s per core", perCore >= 80));
         scenario.Add(new ResultRow($"diagnosis: logins with {Environment.ProcessorCount} workers (one in flight per core)", Report.Rate(paced.Rate, "logins/s"), Report.Ms(paced.P50), Report.Ms(paced.P99), paced.Errors.ToString(),
@@ -55,6 +59,35 @@ public static class LoginScenario
 
         await Enumeration(ctx, scenario);
         await OwnParallelLogins(ctx, scenario);
+    }
+
+    /// <summary>
+    /// The login's CPU budget: what one hash costs (the bound's cores ÷ its rate), what a login cost in all (the busy
+    /// cores ÷ the login rate), and so what a login spends besides its hash, per process (the auth front end's share
+    /// less the hash it ran), against what it may spend for 0.9 of the bound on the same busy cores.
+    /// </summary>
+    private static string Budget(ScenarioReport scenario, string boundPass, double hashRate, double loginRate)
+    {
+        if (!scenario.Cpu.TryGetValue(boundPass, out var bound) || !scenario.Cpu.TryGetValue("logins", out var logins) || loginRate <= 0)
+        {
+            return "No CPU split was recorded for the hash bound or the logins.";
+        }
+
+        var hash = bound.Of(BenchContext.RunnerName) / hashRate;
+        var perLogin = logins.Machine / loginRate;
+        var allowed = logins.Machine / (0.9 * hashRate) - hash;
+        var jit = logins.Jit.Sum(p => p.Cores) / loginRate;
+        var besides = logins.Processes
+            .Select(p => (p.Name, Seconds: p.Cores / loginRate - (p.Name == "auth-api" ? hash : 0)))
+            .Where(p => p.Seconds >= 5e-6)
+            .Select(p => $"{(p.Name == "auth-api" ? "auth-api beyond its hash" : p.Name)} {Analysis.Micro(p.Seconds)}");
+        return $"CPU-bound ({CpuMeter.F(logins.Machine)} of {Environment.ProcessorCount} cores busy in the measured window). One verification costs " +
+            $"{Analysis.Micro(hash)} of CPU (the bound's {CpuMeter.F(bound.Of(BenchContext.RunnerName))} cores ÷ {Report.Rate(hashRate, "hash/s")}); a login cost " +
+            $"{Analysis.Micro(perLogin)} in all, so {Analysis.Micro(perLogin - hash)} besides its hash: {string.Join(", ", besides)}" +
+            (jit > 0 ? $"; of it the JIT still compiling {Analysis.Micro(jit)}" : "") +
+            $". For 0.9 of the bound on the same busy cores a login may spend {Analysis.Micro(allowed)} besides its hash. The rest is the login's own work: " +
+            "its four calls into the cluster (the email index, the password check's begin and end, the session's opening, which the session's " +
+            "grain confirms with the user's), two Redis writes (the session and the user's session list), the token it signs and the HTTP exchange.";
     }
 
     /// <summary>A user's own 32 logins at once with the right password: each must succeed (none throttled as if it were a guess).</summary>

@@ -61,6 +61,7 @@ public static class UpdateScenario
             $"; transactions committed per PUT (reads included, as every statement outside a transaction is one): {commitsPerPut:F2}. " +
             "The raw baseline writes 1 row in 1 transaction.");
         ctx.OneSiloUpdateRate = api.Rate;
+        ctx.OneSiloUpdateCpu = scenario.Cpu["PUT /user/update, many users"];
         var many = $"PUT /user/update/{{id}}, {Workers} users (If-Match)";
         var vsNode = api.Rate / node.Rate;
         scenario.Add(new ResultRow(many, Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
