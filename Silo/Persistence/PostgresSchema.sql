@@ -1,5 +1,6 @@
 -- Schema for Orleans' ADO.NET grain storage on PostgreSQL, written for this project.
--- Idempotent: every silo runs it at start, under an advisory lock, so it may run many times.
+-- Idempotent, and run under an advisory lock. A silo runs it only when this very script is not yet recorded in
+-- schema_version below (PostgresSchema.cs), so an up-to-date database sees no DDL, and no table lock, at a start.
 --
 -- The provider's contract: it reads its SQL from OrleansQuery by key (WriteToStorageKey,
 -- ReadFromStorageKey, ClearStorageKey, DeleteStorageKey), binds @GrainIdHash, @GrainIdN0, @GrainIdN1,
@@ -215,3 +216,10 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ('DeleteReminderRowsKey',
  'DELETE FROM reminder WHERE service_id = @ServiceId')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+-- Which versions of this script were applied, by the SHA-256 of its text: a silo whose script is listed runs none of it.
+CREATE TABLE IF NOT EXISTS schema_version
+(
+    script_sha256 text        NOT NULL PRIMARY KEY,
+    applied_at    timestamptz NOT NULL DEFAULT now()
+);

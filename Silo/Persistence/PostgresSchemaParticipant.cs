@@ -23,6 +23,12 @@ internal sealed class PostgresSchemaParticipant(string connectionString, ILogger
                 logger.LogInformation("PostgreSQL schema is in place");
                 return;
             }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable && DateTime.UtcNow < deadline)
+            {
+                // The attempt let go of every lock it held: a long transaction on a table delays this start, not the cluster's writes.
+                logger.LogWarning("Bringing the PostgreSQL schema up to date waited {Timeout} for a table lock that another transaction holds; retrying", PostgresSchema.LockTimeout);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
             catch (Npgsql.NpgsqlException e) when (e.IsTransient && DateTime.UtcNow < deadline)
             {
                 logger.LogWarning("PostgreSQL is not reachable yet ({Reason}); retrying", e.Message);

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Json;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Tests.Operations;
+
+/// <summary>
+/// A silo starts while a long transaction reads the users' read model (a report, a dump). A start that ran the schema
+/// script again took a table lock on the grain state before it found nothing to do, then waited behind that
+/// transaction for the read model's: the new silo never became ready, and every grain write of the cluster queued
+/// behind it until the report ended (a CI run showed it as six account deletions timing out at once).
+/// </summary>
+public sealed class SchemaLockTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly Dictionary<string, string?> _cluster = ExternalServices.ClusterSettings($"schema-lock-{Guid.NewGuid():N}");
+    private readonly List<NodeProcess> _nodes = [];
+    private HttpClient _users = null!;
+
+    public async Task InitializeAsync()
+    {
+        var silo = Start(NodeProcess.StartSilo("schema-lock-silo-0", _cluster.WithSiloPorts()));
+        await silo.WaitUntilHealthy();
+        var port = FreePort.Next();
+        var users = Start(NodeProcess.StartApi("schema-lock-user-api", _cluster.With(("API_ROLE", "user"), ("USER_PORT", port.ToString())), port));
+        await users.WaitUntilHealthy();
+        _users = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _users.Dispose();
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_starting_during_a_long_read_of_the_read_model_neither_waits_for_it_nor_holds_up_writes()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await Register()).StatusCode);
+
+        // What any long SELECT holds until its transaction ends: it conflicts only with DDL on the table.
+        await using var report = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
+        await report.OpenAsync();
+        await using var reading = await report.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE user_directory IN ACCESS SHARE MODE", report, reading))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // Ready means its schema step is done.
+        var joining = Start(NodeProcess.StartSilo("schema-lock-silo-1", _cluster.WithSiloPorts()));
+        await joining.WaitUntilHealthy(seconds: 60);
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Register()));
+        Assert.All(writes, w => Assert.Equal(HttpStatusCode.Created, w.StatusCode));
+        output.WriteLine("the second silo became ready and 5 registrations were stored while the read model's reader still held its lock");
+        await reading.RollbackAsync();
+    }
+
+    private Task<HttpResponseMessage> Register() =>
+        _users.PostAsJsonAsync("/user/create", new { name = "Locked Out", email = $"schema-lock-{Guid.NewGuid():N}@example.com", password = "schema lock passphrase" });
+
+    private NodeProcess Start(NodeProcess node)
+    {
+        _nodes.Add(node);
+        return node;
+    }
+}
