@@ -52,6 +52,7 @@ public static class LoginScenario
         {
             scenario.Bound("≥ 0.90 of the hash bound", Budget(scenario, boundPass, hashRate, logins.Rate));
         }
+
         var perCore = logins.Rate / Environment.ProcessorCount;
         scenario.Add(new ResultRow("logins per core", Report.Rate(perCore, "logins/s/core"), "", "", "", "", "", "≥ 80 logins/s per core", perCore >= 80));
         scenario.Add(new ResultRow($"diagnosis: logins with {Environment.ProcessorCount} workers (one in flight per core)", Report.Rate(paced.Rate, "logins/s"), Report.Ms(paced.P50), Report.Ms(paced.P99), paced.Errors.ToString(),
