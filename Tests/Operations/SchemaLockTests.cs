@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
+using Silo.Persistence;
 using Xunit.Abstractions;
 
 namespace Tests.Operations;
@@ -45,10 +46,7 @@ public sealed class SchemaLockTests(ITestOutputHelper output) : IAsyncLifetime
         await using var report = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
         await report.OpenAsync();
         await using var reading = await report.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand("LOCK TABLE user_directory IN ACCESS SHARE MODE", report, reading))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
+        await Run(report, reading, "LOCK TABLE user_directory IN ACCESS SHARE MODE");
 
         // Ready means its schema step is done.
         var joining = Start(NodeProcess.StartSilo("schema-lock-silo-1", _cluster.WithSiloPorts()));
@@ -58,6 +56,59 @@ public sealed class SchemaLockTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(writes, w => Assert.Equal(HttpStatusCode.Created, w.StatusCode));
         output.WriteLine("the second silo became ready and 5 registrations were stored while the read model's reader still held its lock");
         await reading.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task A_schema_change_that_cannot_get_its_lock_gives_up_at_once_holding_nothing_and_runs_once_the_lock_is_free()
+    {
+        // A database of its own: the script's version is taken away here to stand for an upgrade.
+        var database = $"schema_lock_{Guid.NewGuid():N}";
+        await Admin($"CREATE DATABASE {database}");
+        try
+        {
+            var connectionString = new NpgsqlConnectionStringBuilder(ExternalServices.PostgresConnectionString) { Database = database, Pooling = false }.ConnectionString;
+            await PostgresSchema.EnsureCreatedAsync(connectionString, CancellationToken.None);
+            await using var report = new NpgsqlConnection(connectionString);
+            await report.OpenAsync();
+            await Run(report, null, "DO $$ BEGIN IF to_regclass('schema_version') IS NOT NULL THEN DELETE FROM schema_version; END IF; END $$");
+            await using var reading = await report.BeginTransactionAsync();
+            await Run(report, reading, "LOCK TABLE user_directory IN ACCESS SHARE MODE");
+
+            // Bounded only so that the code before this fix, which waited for the report, fails instead of hanging.
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => PostgresSchema.EnsureCreatedAsync(connectionString, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, refused.SqlState);
+
+            // The failed attempt left no lock behind: a grain-state write takes its lock at once.
+            await using (var writer = new NpgsqlConnection(connectionString))
+            {
+                await writer.OpenAsync();
+                await using var write = await writer.BeginTransactionAsync();
+                await Run(writer, write, "LOCK TABLE grain_state IN ROW EXCLUSIVE MODE NOWAIT");
+            }
+
+            await reading.RollbackAsync();
+            await PostgresSchema.EnsureCreatedAsync(connectionString, CancellationToken.None);
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM schema_version", report);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+            output.WriteLine($"refused with {refused.SqlState} while the table was held, applied once it was free");
+        }
+        finally
+        {
+            await Admin($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    private static async Task Admin(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ExternalServices.PostgresConnectionString);
+        await connection.OpenAsync();
+        await Run(connection, null, sql);
+    }
+
+    private static async Task Run(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync();
     }
 
     private Task<HttpResponseMessage> Register() =>
