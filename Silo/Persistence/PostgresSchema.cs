@@ -17,7 +17,7 @@ namespace Silo.Persistence;
 public static class PostgresSchema
 {
     /// <summary>How long one statement of the script may wait for a table lock before the attempt gives up.</summary>
-    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(3);
 
     // Any constant shared by every silo: the lock makes concurrent starts run the script one at a time.
     private const long AdvisoryLockKey = 0x4f726c65616e73;

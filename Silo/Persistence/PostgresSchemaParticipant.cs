@@ -23,15 +23,11 @@ internal sealed class PostgresSchemaParticipant(string connectionString, ILogger
                 logger.LogInformation("PostgreSQL schema is in place");
                 return;
             }
-            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable && DateTime.UtcNow < deadline)
-            {
-                // The attempt let go of every lock it held: a long transaction on a table delays this start, not the cluster's writes.
-                logger.LogWarning("Bringing the PostgreSQL schema up to date waited {Timeout} for a table lock that another transaction holds; retrying", PostgresSchema.LockTimeout);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
             catch (Npgsql.NpgsqlException e) when (e.IsTransient && DateTime.UtcNow < deadline)
             {
-                logger.LogWarning("PostgreSQL is not reachable yet ({Reason}); retrying", e.Message);
+                // PostgreSQL not reachable yet, or a table lock another transaction held past the script's lock timeout
+                // (lock_not_available, transient to Npgsql): the attempt let go of every lock, so this start waits, not the cluster's writes.
+                logger.LogWarning("The PostgreSQL schema step could not finish yet ({Reason}); retrying", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
