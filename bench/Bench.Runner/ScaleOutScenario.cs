@@ -18,8 +18,9 @@ public static class ScaleOutScenario
 
         if (ctx.OneSiloUpdateRate is null)
         {
-            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, "PUT /user/update, 1 silo", async () => await UpdateScenario.Updates(ctx, ctx.Api, await UpdateScenario.Writers(ctx.Api, "s6-update-1", UpdateScenario.Workers)))).Rate;
-            ctx.OneSiloUpdateCpu = scenario.Cpu["PUT /user/update, 1 silo"];
+            const string OneSiloPass = "PUT /user/update, 1 silo";
+            ctx.OneSiloUpdateRate = (await ctx.Measured(scenario, OneSiloPass, async () => await UpdateScenario.Updates(ctx, ctx.Api, await UpdateScenario.Writers(ctx.Api, "s6-update-1", UpdateScenario.Workers)))).Rate;
+            ctx.OneSiloUpdateCpu = scenario.Cpu[OneSiloPass];
         }
 
         await ctx.Idle(scenario, "1 silo");
@@ -39,13 +40,14 @@ public static class ScaleOutScenario
         scenario.Add(new ResultRow("GET /auth/me, 3 silos", Report.Rate(me.Rate), Report.Ms(me.P50), Report.Ms(me.P99), me.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloMeRate.Value)}", Report.Ratio(meRatio), "≥ 0.90 of 1 silo", meRatio >= 0.9));
 
-        var update = await ctx.Measured(scenario, "PUT /user/update, 3 silos", () => UpdateScenario.Updates(ctx, ctx.Api, writers));
+        const string ThreeSilosPass = "PUT /user/update, 3 silos";
+        var update = await ctx.Measured(scenario, ThreeSilosPass, () => UpdateScenario.Updates(ctx, ctx.Api, writers));
         var updateRatio = update.Rate / ctx.OneSiloUpdateRate.Value;
         scenario.Add(new ResultRow("PUT /user/update/{id}, 3 silos", Report.Rate(update.Rate, "updates/s"), Report.Ms(update.P50), Report.Ms(update.P99), update.Errors.ToString(),
             $"1 silo: {Report.Rate(ctx.OneSiloUpdateRate.Value, "updates/s")}", Report.Ratio(updateRatio), "≥ 0.90 of 1 silo", updateRatio >= 0.9));
         if (updateRatio < 0.9 && ctx.OneSiloUpdateCpu is { } one)
         {
-            scenario.Bound("PUT, 3 silos ≥ 0.90 of 1 silo", PerPut(one, ctx.OneSiloUpdateRate.Value, scenario.Cpu["PUT /user/update, 3 silos"], update.Rate));
+            scenario.Bound("PUT, 3 silos ≥ 0.90 of 1 silo", PerPut(one, ctx.OneSiloUpdateRate.Value, scenario.Cpu[ThreeSilosPass], update.Rate));
         }
     }
 

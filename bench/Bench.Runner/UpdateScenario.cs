@@ -47,7 +47,8 @@ public static class UpdateScenario
         var writers = await Writers(ctx.Api, "s3", Workers);
         await Task.Delay(TimeSpan.FromSeconds(2));
         var rowsBefore = await RowsWritten(options);
-        var api = await ctx.Measured(scenario, "PUT /user/update, many users", () => Updates(ctx, ctx.Api, writers));
+        const string ManyUsersPass = "PUT /user/update, many users";
+        var api = await ctx.Measured(scenario, ManyUsersPass, () => Updates(ctx, ctx.Api, writers));
         // An idle PostgreSQL backend publishes its statistics within 10 s (PGSTAT_IDLE_INTERVAL); the silo's pooled ones stay open.
         await Task.Delay(TimeSpan.FromSeconds(11));
         var rowsAfter = await RowsWritten(options);
@@ -61,7 +62,7 @@ public static class UpdateScenario
             $"; transactions committed per PUT (reads included, as every statement outside a transaction is one): {commitsPerPut:F2}. " +
             "The raw baseline writes 1 row in 1 transaction.");
         ctx.OneSiloUpdateRate = api.Rate;
-        ctx.OneSiloUpdateCpu = scenario.Cpu["PUT /user/update, many users"];
+        ctx.OneSiloUpdateCpu = scenario.Cpu[ManyUsersPass];
         var many = $"PUT /user/update/{{id}}, {Workers} users (If-Match)";
         var vsNode = api.Rate / node.Rate;
         scenario.Add(new ResultRow(many, Report.Rate(api.Rate, "updates/s"), Report.Ms(api.P50), Report.Ms(api.P99), api.Errors.ToString(),
@@ -77,8 +78,8 @@ public static class UpdateScenario
 
         foreach (var (target, met, pass, rate) in new[]
                  {
-                     ("PUT, many users ≥ 2.0 of the Node stack", vsNode >= 2 && api.Errors == 0, "PUT /user/update, many users", api.Rate),
-                     ("PUT, many users ≥ 0.50 of raw Npgsql", vsRaw >= 0.5 && api.Errors == 0, "PUT /user/update, many users", api.Rate),
+                     ("PUT, many users ≥ 2.0 of the Node stack", vsNode >= 2 && api.Errors == 0, ManyUsersPass, api.Rate),
+                     ("PUT, many users ≥ 0.50 of raw Npgsql", vsRaw >= 0.5 && api.Errors == 0, ManyUsersPass, api.Rate),
                      ("PUT, one user ≥ 0.50 of the Node stack", vsNodeHot >= 0.5 && hot.Errors == 0, "PUT /user/update, one user", hot.Rate),
                  })
         {
