@@ -133,7 +133,8 @@ public sealed class AuthService(
             settings.SessionIdleTimeout,
             Truncate(userAgent, 256),
             ipAddress,
-            credentialVersion));
+            credentialVersion,
+            settings.SessionsPerUser));
         if (user is null)
         {
             metrics.Login("invalid_credentials");

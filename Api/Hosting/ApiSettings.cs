@@ -29,6 +29,9 @@ public sealed record ApiSettings
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(7);
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>How many sessions one user may hold at once; a login beyond it revokes the user's oldest session.</summary>
+    public int SessionsPerUser { get; init; } = 100;
+
     /// <summary>How long a front end may reuse a session check or a user's view that no change announcement invalidated.</summary>
     public TimeSpan FrontEndCacheTtl { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -100,6 +103,7 @@ public sealed record ApiSettings
             AccessTokenLifetime = Duration(config, "ACCESS_TOKEN_LIFETIME", Defaults.AccessTokenLifetime),
             RefreshTokenLifetime = Duration(config, "REFRESH_TOKEN_LIFETIME", Defaults.RefreshTokenLifetime),
             SessionIdleTimeout = Duration(config, "SESSION_IDLE_TIMEOUT", Defaults.SessionIdleTimeout),
+            SessionsPerUser = Count(config, "SESSIONS_PER_USER", Defaults.SessionsPerUser),
             ClientRateLimitPerMinute = Count(config, "CLIENT_RATE_LIMIT", Defaults.ClientRateLimitPerMinute),
             FrontEndCacheTtl = Duration(config, "FRONTEND_CACHE_TTL", Defaults.FrontEndCacheTtl),
             FailedLoginMinimumTime = Duration(config, "FAILED_LOGIN_MINIMUM_TIME", Defaults.FailedLoginMinimumTime),

@@ -8,6 +8,14 @@ namespace Grains.Interfaces.Sessions;
 /// </summary>
 public interface IUserSessionsShardGrain : IGrainWithIntegerKey
 {
+    /// <summary>
+    /// Lists a new session, which ends by <paramref name="expiresAt"/> at the latest. Sessions already past theirs
+    /// leave the list, and when it then holds more than <paramref name="keepAtMost"/> (0: no limit) the oldest are
+    /// revoked.
+    /// </summary>
+    Task Add(Guid userId, Guid sessionId, DateTimeOffset expiresAt, int keepAtMost);
+
+    /// <summary>What a silo of the release before calls during a rolling upgrade: no expiry, no limit.</summary>
     Task Add(Guid userId, Guid sessionId);
 
     /// <summary>Forgets a session whose revocation is stored. One-way: a revoking session never waits on its list.</summary>

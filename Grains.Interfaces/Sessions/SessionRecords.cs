@@ -12,7 +12,9 @@ public sealed record StartSession(
     [property: Id(3)] TimeSpan IdleTimeout,
     [property: Id(4)] string? UserAgent,
     [property: Id(5)] string? IpAddress,
-    [property: Id(6)] long CredentialVersion = 0);
+    [property: Id(6)] long CredentialVersion = 0,
+    // How many sessions the user may hold at once; a login beyond it revokes the oldest. 0: no limit.
+    [property: Id(7)] int SessionsPerUser = 0);
 
 [GenerateSerializer, Immutable]
 public sealed record SessionInfo(

@@ -6,7 +6,8 @@ namespace Grains.Interfaces.Sessions;
 /// </summary>
 public readonly record struct UserSessionList(IUserSessionsShardGrain Shard, Guid UserId)
 {
-    public Task Add(Guid sessionId) => Shard.Add(UserId, sessionId);
+    /// <inheritdoc cref="IUserSessionsShardGrain.Add(Guid, Guid, DateTimeOffset, int)"/>
+    public Task Add(Guid sessionId, DateTimeOffset expiresAt, int keepAtMost) => Shard.Add(UserId, sessionId, expiresAt, keepAtMost);
 
     /// <inheritdoc cref="IUserSessionsShardGrain.Forget"/>
     public Task Forget(Guid sessionId) => Shard.Forget(UserId, sessionId);

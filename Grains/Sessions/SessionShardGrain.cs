@@ -63,7 +63,7 @@ public sealed class SessionShardGrain(
                 CredentialVersion = command.CredentialVersion,
             };
             await Records.Write(session, fresh);
-            await GrainFactory.UserSessions(command.UserId).Add(sessionId);
+            await GrainFactory.UserSessions(command.UserId).Add(sessionId, fresh.ExpiresAt, command.SessionsPerUser);
             GrainMetrics.SessionsStarted.Add(1);
             return true;
         });

@@ -27,19 +27,33 @@ public sealed class UserSessionsShardGrain(
 
     public const string StateName = "userSessions";
 
-    public Task Add(Guid userId, Guid sessionId) =>
+    public Task Add(Guid userId, Guid sessionId, DateTimeOffset expiresAt, int keepAtMost) =>
         Records.Run(userId, async list =>
         {
-            if (list.State.SessionIds.Add(sessionId))
+            // Every login writes the list anyway, so this is where sessions past their expiry leave it, and where the
+            // oldest beyond the limit are revoked: in the same write.
+            var changed = list.State.ForgetExpired(time.GetUtcNow());
+            changed |= list.State.Add(sessionId, expiresAt);
+            if (keepAtMost > 0)
+            {
+                foreach (var revoked in await RevokeEach(list.State.Beyond(keepAtMost, sessionId)))
+                {
+                    changed |= list.State.Remove(revoked);
+                }
+            }
+
+            if (changed)
             {
                 await Store(list);
             }
         });
 
+    public Task Add(Guid userId, Guid sessionId) => Add(userId, sessionId, DateTimeOffset.MaxValue, keepAtMost: 0);
+
     public Task Forget(Guid userId, Guid sessionId) =>
         Records.Run(userId, async list =>
         {
-            if (list.State.SessionIds.Remove(sessionId))
+            if (list.State.Remove(sessionId))
             {
                 await Store(list);
             }
@@ -56,7 +70,7 @@ public sealed class UserSessionsShardGrain(
 
             // Revoke first, forget after: a failure part-way leaves the remaining sessions listed for a retry.
             await Task.WhenAll(doomed.Select(id => GrainFactory.Session(id).RevokeFromUserList()));
-            list.State.SessionIds.ExceptWith(doomed);
+            doomed.ForEach(id => list.State.Remove(id));
             await Store(list);
         });
 
@@ -66,16 +80,41 @@ public sealed class UserSessionsShardGrain(
             var infos = await Task.WhenAll(list.State.SessionIds.Select(id => GrainFactory.Session(id).GetInfo()));
             var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
 
-            // Sessions that expired on their own are dropped here, so the list does not grow without bound.
-            if (live.Count != list.State.SessionIds.Count)
+            // Sessions that ended on their own (idle, not only expired) are dropped here; those listed before expiries
+            // were kept get theirs.
+            if (live.Count != list.State.Count || live.Any(s => !list.State.ExpiresAt.ContainsKey(s.Id)))
             {
-                await Records.Write(list, new UserSessionsState { SessionIds = [.. live.Select(s => s.Id)] });
+                var current = new UserSessionsState();
+                live.ForEach(s => current.Add(s.Id, s.ExpiresAt));
+                await Records.Write(list, current);
             }
 
             return live;
         });
 
     public Task<int> ListsInMemory() => Task.FromResult(Records.InMemory);
+
+    /// <summary>
+    /// Revokes each session (forgotten by nobody yet: revoke first, forget after); the ones whose revocation failed
+    /// stay listed for the next login to try again, and this login goes on.
+    /// </summary>
+    private async Task<IEnumerable<Guid>> RevokeEach(IReadOnlyList<Guid> sessionIds)
+    {
+        var revocations = sessionIds.Select(async id =>
+        {
+            try
+            {
+                await GrainFactory.Session(id).RevokeFromUserList();
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return false;
+            }
+        }).ToList();
+        var revoked = await Task.WhenAll(revocations);
+        return sessionIds.Where((_, i) => revoked[i]);
+    }
 
     /// <summary>The list was changed in place; a failed write makes the record read back the stored list before its next use.</summary>
     private Task Store(StoredRecord<UserSessionsState> list) => Records.Write(list, list.State);

@@ -1,4 +1,9 @@
+using Grains;
 using Grains.Interfaces.Sessions;
+using Grains.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
 
 namespace Tests.Grains;
 
@@ -12,6 +17,31 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
 
     public static StartSession Login(Guid userId, string refreshHash = "hash-0") =>
         new(userId, refreshHash, AbsoluteLifetime, IdleTimeout, "xunit", "127.0.0.1");
+
+    /// <summary>The user's session list as stored (what a silo reads back), not as <c>List</c> answers it.</summary>
+    private async Task<IReadOnlySet<Guid>> StoredList(Guid userId)
+    {
+        var storage = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Sessions);
+        var state = new GrainState<UserSessionsState>(new UserSessionsState());
+        var key = GrainId.Create(UserSessionsShardGrain.RecordType, GrainIdKeyExtensions.CreateGuidKey(userId));
+        await storage.ReadStateAsync(UserSessionsShardGrain.StateName, key, state);
+        return state.State?.SessionIds ?? [];
+    }
+
+    /// <summary>Starts sessions for <paramref name="userId"/> one after another, each a second after the one before.</summary>
+    private async Task<List<Guid>> StartedInTurn(Guid userId, int count, Func<StartSession, StartSession> change)
+    {
+        List<Guid> ids = [];
+        for (var i = 0; i < count; i++)
+        {
+            GrainClusterFixture.Time.Advance(TimeSpan.FromSeconds(1));
+            var id = Guid.NewGuid();
+            Assert.True(await _grains.Session(id).Start(change(Login(userId))));
+            ids.Add(id);
+        }
+
+        return ids;
+    }
 
     private async Task<(Guid UserId, SessionHandle Session, Guid SessionId)> Started(string refreshHash = "hash-0")
     {
@@ -146,5 +176,68 @@ public sealed class SessionGrainTests(GrainClusterFixture fixture)
         var live = await Task.WhenAll(ids.Select(async id => (await _grains.Session(id).Check()).Active));
         Assert.Equal([false, false, true, false], live);
         Assert.Equal([ids[2]], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task A_login_stores_the_users_list_without_the_sessions_past_their_absolute_expiry()
+    {
+        var userId = Guid.NewGuid();
+        var shortLived = await StartedInTurn(userId, 2, login => login with { AbsoluteLifetime = TimeSpan.FromMinutes(30) });
+        var longLived = await StartedInTurn(userId, 1, login => login);
+
+        GrainClusterFixture.Time.Advance(TimeSpan.FromMinutes(31));
+        var next = await StartedInTurn(userId, 1, login => login);
+
+        // Without listing: before, only List() dropped ended sessions, and a list nobody listed grew with every login.
+        Assert.Equal(longLived.Concat(next).Order(), (await StoredList(userId)).Order());
+    }
+
+    [Fact]
+    public async Task A_login_beyond_the_users_limit_revokes_the_oldest_sessions_and_keeps_the_newest()
+    {
+        var userId = Guid.NewGuid();
+        var ids = await StartedInTurn(userId, 5, login => login with { SessionsPerUser = 3 });
+
+        var live = await Task.WhenAll(ids.Select(async id => (await _grains.Session(id).Check()).Active));
+
+        Assert.Equal([false, false, true, true, true], live);
+        Assert.Equal(ids[2..].Order(), (await StoredList(userId)).Order());
+        Assert.Equal(ids[2..], (await _grains.UserSessions(userId).List()).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task The_newest_session_is_kept_even_when_a_shorter_lifetime_makes_it_end_first()
+    {
+        var userId = Guid.NewGuid();
+        var older = await StartedInTurn(userId, 2, login => login with { SessionsPerUser = 2 });
+        var newest = await StartedInTurn(userId, 1, login => login with { AbsoluteLifetime = TimeSpan.FromHours(1), SessionsPerUser = 2 });
+
+        var live = await Task.WhenAll(older.Concat(newest).Select(async id => (await _grains.Session(id).Check()).Active));
+
+        Assert.Equal([false, true, true], live);
+    }
+
+    [Fact]
+    public async Task A_session_whose_revocation_failed_stays_listed_and_the_next_login_revokes_it()
+    {
+        var userId = Guid.NewGuid();
+        var ids = await StartedInTurn(userId, 2, login => login with { SessionsPerUser = 2 });
+        FailingWritesStorage.FailWritesOf(ids[0]);
+        try
+        {
+            ids.AddRange(await StartedInTurn(userId, 1, login => login with { SessionsPerUser = 2 }));
+            Assert.True((await _grains.Session(ids[0]).Check()).Active);
+            Assert.Contains(ids[0], await StoredList(userId));
+        }
+        finally
+        {
+            FailingWritesStorage.Heal(ids[0]);
+        }
+
+        ids.AddRange(await StartedInTurn(userId, 1, login => login with { SessionsPerUser = 2 }));
+
+        var live = await Task.WhenAll(ids.Select(async id => (await _grains.Session(id).Check()).Active));
+        Assert.Equal([false, false, true, true], live);
+        Assert.Equal(ids[2..].Order(), (await StoredList(userId)).Order());
     }
 }
