@@ -26,6 +26,12 @@ public sealed class FrontEndsFixture : IAsyncLifetime
     public HttpClient Auth { get; private set; } = null!;
     public HttpClient Users { get; private set; } = null!;
 
+    /// <summary>
+    /// How many front ends this fixture runs: every host but the silo, so the auth and the user one and the extra auth
+    /// front ends tests started and the fixture stops. All of them read the cluster's announcements.
+    /// </summary>
+    public int FrontEndCount => _hosts.Count - 1;
+
     /// <summary>Everything the silo and both front ends logged, for the tests that look for leaked secrets.</summary>
     public LogCapture Logs { get; } = new();
 
