@@ -82,7 +82,7 @@ public sealed class UserSessionsShardGrain(
 
             // Sessions that ended on their own (idle, not only expired) are dropped here; those listed before expiries
             // were kept get theirs.
-            if (live.Count != list.State.Count || live.Any(s => !list.State.ExpiresAt.ContainsKey(s.Id)))
+            if (live.Count != list.State.Count || live.Any(s => !list.State.ExpiryKnown(s.Id)))
             {
                 var current = new UserSessionsState();
                 live.ForEach(s => current.Add(s.Id, s.ExpiresAt));

@@ -66,10 +66,14 @@ public static class MemoryScenario
         var redisPerSession = (double)(usedAfter - usedBefore) / stored;
         scenario.Add(new ResultRow($"Redis bytes per stored session (INFO memory used_memory {usedBefore / 1048576.0:F1} → {usedAfter / 1048576.0:F1} MiB over {stored:N0} session keys; all keys {keysBefore:N0} → {keysAfter:N0})",
             $"{redisPerSession:F0} B", "", "", "", "", "", "≤ 1 KB (1,024 B)", redisPerSession <= 1024));
-        var sample = await SampleSessionKey(server, redis.GetDatabase());
-        if (sample is { } key)
+        var sample = await SampleKey(server, redis.GetDatabase(), "*/state/session/*");
+        var listSample = await SampleKey(server, redis.GetDatabase(), "*/state/usersessions/*");
+        foreach (var (what, key) in new[] { ("one session's key", sample), ("one user's session-list key", listSample) })
         {
-            scenario.Add(new ResultRow($"MEMORY USAGE of one session's key (`{key.Name}`, {key.Type})", $"{key.Bytes} B", "", "", ""));
+            if (key is { } k)
+            {
+                scenario.Add(new ResultRow($"MEMORY USAGE of {what} (`{k.Name}`, {k.Encoding})", $"{k.Bytes} B", "", "", ""));
+            }
         }
 
         if (redisPerSession > 1024)
@@ -77,6 +81,7 @@ public static class MemoryScenario
             scenario.Bound("Redis bytes per stored session ≤ 1 KB",
                 $"{(double)(keysAfter - keysBefore) / stored:F2} keys were stored per session (its own and its user's session list)" +
                 (sample is { } k ? $"; one session's key alone takes {k.Bytes} B (MEMORY USAGE: the value, the key name and Redis' per-key overhead)" : "") +
+                (listSample is { } l ? $", its user's list {l.Bytes} B ({l.Encoding})" : "") +
                 ". What a session stores (its serialised state and the key's naming) is the bound, not the machine.");
         }
 
@@ -99,19 +104,18 @@ public static class MemoryScenario
         return long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The first key whose name says it holds a session grain's state, and what it costs Redis.</summary>
-    private static async Task<(string Name, string Type, long Bytes)?> SampleSessionKey(StackExchange.Redis.IServer server, StackExchange.Redis.IDatabase db)
+    /// <summary>
+    /// The first key matching <paramref name="pattern"/>, what it costs Redis and how Redis encodes it: a hash whose
+    /// values are all at most 64 bytes (hash-max-listpack-value) stays a compact listpack, a bigger one is a hashtable.
+    /// </summary>
+    private static async Task<(string Name, string Encoding, long Bytes)?> SampleKey(
+        StackExchange.Redis.IServer server, StackExchange.Redis.IDatabase db, string pattern)
     {
-        await foreach (var key in server.KeysAsync(pattern: "*session*", pageSize: 1000))
+        await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 1000))
         {
-            var name = key.ToString();
-            if (name.Contains("usersessions", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
             var bytes = (long)await db.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0");
-            return (name, (await db.KeyTypeAsync(key)).ToString().ToLowerInvariant(), bytes);
+            var encoding = (string?)await db.ExecuteAsync("OBJECT", "ENCODING", key) ?? "?";
+            return (key.ToString(), $"{(await db.KeyTypeAsync(key)).ToString().ToLowerInvariant()}, {encoding}", bytes);
         }
 
         return null;

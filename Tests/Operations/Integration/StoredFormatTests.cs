@@ -136,6 +136,30 @@ public sealed class StoredFormatTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_users_list_of_one_or_two_sessions_keeps_their_expiries_in_Redis_compact_hash_encoding()
+    {
+        var silo = await _cluster.StartSilo();
+        var grains = GrainsOf(await _cluster.StartClient());
+        var userId = Guid.NewGuid();
+        var listKey = GrainId.Create(UserSessionsShardGrain.RecordType, GrainIdKeyExtensions.CreateGuidKey(userId));
+        List<Guid> sessions = [];
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            sessions.Add(Guid.NewGuid());
+            Assert.True(await grains.Session(sessions[^1]).Start(
+                new StartSession(userId, "hash", TimeSpan.FromDays(7), TimeSpan.FromDays(1), "xunit", "127.0.0.1", SessionsPerUser: 100)));
+
+            // A hash with a value over 64 bytes (hash-max-listpack-value) becomes a hashtable: about 300 bytes more a user.
+            var encoding = await _redis.GetDatabase().ExecuteAsync("OBJECT", "ENCODING", $"{_cluster.ServiceId}/state/{listKey}/{UserSessionsShardGrain.StateName}");
+            Assert.Equal("listpack", (string?)encoding);
+            var stored = await Read<UserSessionsState>(silo, StorageNames.Sessions, UserSessionsShardGrain.StateName, listKey);
+            Assert.Equal(sessions.Order(), stored.SessionIds.Order());
+            Assert.All(sessions, id => Assert.True(stored.ExpiryKnown(id)));
+        }
+    }
+
     private static UserState FullUser(Guid userId)
     {
         var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
