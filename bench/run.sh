@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark harness (issue 6): one command.
-#   bench/run.sh                  every scenario, full length (about 8-10 minutes on 2 cores), then bench/RESULTS.md
+#   bench/run.sh                  every scenario, full length (13-16 minutes on 2 cores), then bench/RESULTS.md
 #   bench/run.sh --smoke          a few seconds a scenario, to keep the harness working  -> bench/RESULTS.smoke.md
 #   bench/run.sh --scenario S2    one scenario (S1..S8); combines with --smoke           -> bench/RESULTS.S2.md
 # It builds Release, starts a throwaway PostgreSQL and Redis (scripts/services.sh) on free loopback ports in a
