@@ -81,8 +81,8 @@ public sealed class UserSessionsShardGrain(
             var live = infos.OfType<SessionInfo>().OrderBy(s => s.CreatedAt).ToList();
 
             // Sessions that ended on their own (idle, not only expired) are dropped here; those listed before expiries
-            // were kept get theirs.
-            if (live.Count != list.State.Count || live.Any(s => !list.State.ExpiryKnown(s.Id)))
+            // were kept get theirs. With no session dropped, the live ones are the listed ones.
+            if (live.Count != list.State.Count || !list.State.EveryExpiryKnown)
             {
                 var current = new UserSessionsState();
                 live.ForEach(s => current.Add(s.Id, s.ExpiresAt));

@@ -26,6 +26,9 @@ public sealed class UserSessionsState
 
     public bool ExpiryKnown(Guid sessionId) => Paired().GetValueOrDefault(sessionId, Unknown) != Unknown;
 
+    /// <summary>Whether every listed session's expiry is known: read off the stored expiries, without pairing them.</summary>
+    public bool EveryExpiryKnown => Expiries.Count == SessionIds.Count && !Expiries.Contains(Unknown);
+
     public bool Add(Guid sessionId, DateTimeOffset expiresAt)
     {
         var expiries = Paired();

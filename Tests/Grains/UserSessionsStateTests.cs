@@ -37,6 +37,7 @@ public sealed class UserSessionsStateTests
 
         Assert.False(list.ForgetExpired(Now));
         Assert.True(list.ExpiryKnown(id));
+        Assert.True(list.EveryExpiryKnown);
         Assert.True(list.ForgetExpired(Now.AddMilliseconds(1)));
         Assert.Empty(list.SessionIds);
     }
@@ -66,6 +67,7 @@ public sealed class UserSessionsStateTests
         Assert.False(list.ForgetExpired(Now.AddDays(1)));
         Assert.False(list.ExpiryKnown(legacy));
         Assert.True(list.ExpiryKnown(newer));
+        Assert.False(list.EveryExpiryKnown);
         Assert.Equal([legacy], list.Beyond(kept: 1, newest: newer));
     }
 
@@ -81,6 +83,7 @@ public sealed class UserSessionsStateTests
         list.SessionIds.Add(Guid.NewGuid());
 
         Assert.False(list.ExpiryKnown(first));
+        Assert.False(list.EveryExpiryKnown);
         Assert.False(list.ForgetExpired(Now.AddDays(1)));
         Assert.Equal(3, list.Count);
     }

@@ -145,7 +145,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
         var listKey = GrainId.Create(UserSessionsShardGrain.RecordType, GrainIdKeyExtensions.CreateGuidKey(userId));
         List<Guid> sessions = [];
 
-        foreach (var _ in new[] { 1, 2 })
+        for (var count = 1; count <= 2; count++)
         {
             sessions.Add(Guid.NewGuid());
             Assert.True(await grains.Session(sessions[^1]).Start(
@@ -157,6 +157,7 @@ public sealed class StoredFormatTests : IAsyncLifetime
             var stored = await Read<UserSessionsState>(silo, StorageNames.Sessions, UserSessionsShardGrain.StateName, listKey);
             Assert.Equal(sessions.Order(), stored.SessionIds.Order());
             Assert.All(sessions, id => Assert.True(stored.ExpiryKnown(id)));
+            Assert.True(stored.EveryExpiryKnown);
         }
     }
 
