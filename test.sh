@@ -10,8 +10,8 @@ source scripts/services.sh
 # consumer example (npm fetches kafkajs from the npm registry), and Spectral, which lints the OpenAPI documents; aiosmtpd is the SMTP server the account tests
 # mail through; oathtool is the README's authenticator.
 ensure_packages chromium kcat nodejs python3-aiosmtpd oathtool
-npm ci --prefix Tests/Functional/Interop/jose --no-audit --no-fund --loglevel=error >/dev/null
-npm ci --prefix Tests/Functional/Interop/spectral --no-audit --no-fund --loglevel=error >/dev/null
+npm_ci Tests/Functional/Interop/jose
+npm_ci Tests/Functional/Interop/spectral
 
 work=$(mktemp -d /tmp/auth-tests.XXXXXX)
 chmod 755 "$work"

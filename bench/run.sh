@@ -64,7 +64,7 @@ done
 
 # The Node/Express comparison stack: exactly the locked packages (bcrypt ships its prebuilt binaries inside the package).
 echo "installing bench/node-stack (npm ci)"
-(cd "$root/bench/node-stack" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+npm_ci "$root/bench/node-stack"
 
 pg_port=$(free_port)
 redis_port=$(free_port)

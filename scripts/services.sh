@@ -1,7 +1,18 @@
-# Throwaway PostgreSQL and Redis on loopback, for test.sh and scripts/cluster.sh (source this file).
+# Throwaway PostgreSQL and Redis on loopback, and the npm installs, for test.sh, bench/run.sh and scripts/cluster.sh (source this file).
 # Each function takes the directory to keep the server's data and logs in.
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# npm_ci DIR: installs DIR's npm packages from its lock file, up to three tries. npm retries a failed request but not
+# a response that stalls mid-body (EIDLETIMEOUT), and one such stall on the registry used to fail a whole test run.
+npm_ci() {
+  local attempt
+  for attempt in 1 2 3; do
+    npm ci --prefix "$1" --no-audit --no-fund --loglevel=error >/dev/null && return 0
+    [ "$attempt" -lt 3 ] && echo "npm ci in $1 failed (try $attempt of 3); trying again in 5 s" >&2 && sleep 5
+  done
+  return 1
+}
 
 # Installs what is missing from Debian's packages (CI machines start without them).
 ensure_packages() {
