@@ -118,7 +118,10 @@ wait_ready() {
 }
 
 start_kafka() {
-  (exec dotnet "$root/tools/MockKafka/$bin/MockKafka.dll" "$state/kafka.bootstrap.tmp" user-events 8 >"$state/kafka.log" 2>&1) &
+  # With the silos' environment, so the mock holds the topics they look for (KAFKA_TOPIC, KAFKA_PARTITIONS or their defaults).
+  # shellcheck disable=SC2046
+  (exec env -i PATH="$PATH" HOME="$HOME" DOTNET_ROOT="${DOTNET_ROOT:-}" $(service_env silo 0 | grep -v -e '=$' -e '^KAFKA_BROKER=') \
+    dotnet "$root/tools/MockKafka/$bin/MockKafka.dll" "$state/kafka.bootstrap.tmp" >"$state/kafka.log" 2>&1) &
   echo $! > "$state/kafka.pid"
   for _ in $(seq 100); do
     [ -s "$state/kafka.bootstrap.tmp" ] && { mv "$state/kafka.bootstrap.tmp" "$state/kafka.bootstrap"; echo "Kafka (mock brokers) at $(cat "$state/kafka.bootstrap")"; return 0; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Api.Hosting;
 using Hosting.Configuration;
@@ -223,6 +224,51 @@ public sealed partial class ComposeTests
         Assert.All(fromScript.Where(p => located.Contains(p.Key) && p.Key != "SMTP_HOST"), p => Assert.NotEqual("", p.Value));
     }
 
+    [Fact]
+    public async Task The_processes_scripts_Kafka_holds_the_topics_its_silos_check_for_at_start()
+    {
+        // As the script starts its mock brokers: with the environment it gives a silo. The mock brokers cannot create
+        // topics, so a topic a silo looks for and does not find leaves every user's events in their outbox.
+        var silo = ScriptEnvironment("silo").Where(p => p.Value != "").ToDictionary();
+        var bootstrapFile = Path.Combine(Path.GetTempPath(), $"mock-kafka-{Guid.NewGuid():N}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MockKafka.dll"));
+        start.ArgumentList.Add(bootstrapFile);
+        start.Environment.Clear();
+        start.Environment["PATH"] = System.Environment.GetEnvironmentVariable("PATH");
+        start.Environment["HOME"] = System.Environment.GetEnvironmentVariable("HOME");
+        foreach (var (key, value) in silo)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var kafka = Process.Start(start)!;
+        try
+        {
+            var waited = Stopwatch.StartNew();
+            while (!(File.Exists(bootstrapFile) && new FileInfo(bootstrapFile).Length > 0) && !kafka.HasExited && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+
+            if (kafka.HasExited)
+            {
+                Assert.Fail($"MockKafka exited: {await kafka.StandardError.ReadToEndAsync()}");
+            }
+
+            var settings = DeploymentSettings.From(new ConfigurationBuilder().AddInMemoryCollection(silo!).Build());
+            var bootstrap = await File.ReadAllTextAsync(bootstrapFile);
+            Assert.Equal((null, settings.KafkaPartitions), await TopicMetadata(bootstrap, settings.KafkaTopic));
+            Assert.Equal((null, 1), await TopicMetadata(bootstrap, settings.KafkaTopic + ".dlq"));
+        }
+        finally
+        {
+            kafka.Kill();
+            await kafka.WaitForExitAsync();
+            File.Delete(bootstrapFile);
+        }
+    }
+
     [Theory]
     [InlineData("silo")]
     [InlineData("auth-api")]
@@ -280,6 +326,24 @@ public sealed partial class ComposeTests
         ComposeVariable().Replace(value, m => dotEnv.GetValueOrDefault(m.Groups[1].Value) is { Length: > 0 } set
             ? set
             : m.Groups[2].Value == ":-" ? m.Groups[3].Value : "");
+
+    /// <summary>A topic's error (null when it exists) and partition count as a Kafka client sees them, by kcat.</summary>
+    private static async Task<(string? Error, int Partitions)> TopicMetadata(string bootstrap, string topic)
+    {
+        // Asked as the silo asks (no automatic creation): the mock brokers would otherwise create any topic asked about.
+        var start = new ProcessStartInfo("kcat") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-L", "-J", "-X", "allow.auto.create.topics=false", "-m", "10", "-b", bootstrap, "-t", topic })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var kcat = Process.Start(start)!;
+        var output = await kcat.StandardOutput.ReadToEndAsync();
+        await kcat.WaitForExitAsync();
+        using var metadata = JsonDocument.Parse(output);
+        var found = metadata.RootElement.GetProperty("topics").EnumerateArray().Single(t => t.GetProperty("topic").GetString() == topic);
+        return (found.TryGetProperty("error", out var error) ? error.GetString() : null, found.GetProperty("partitions").GetArrayLength());
+    }
 
     private static (int Exit, string Errors) CheckSecrets(IReadOnlyDictionary<string, string> env)
     {
