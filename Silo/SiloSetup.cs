@@ -55,7 +55,7 @@ public static class SiloSetup
             silo.Services.AddCompactStoredFormat(StorageNames.Sessions);
             silo.AddRedisGrainStorage(StorageNames.Sessions, o =>
             {
-                o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                o.ConfigurationOptions = RedisChangeFeed.OnThreadPool(redis);
                 o.EntryExpiry = settings.SessionStoreTtl;
             });
             silo.Services.AddSingleton<IChangeFeed>(sp => new RedisChangeFeed(
