@@ -15,7 +15,7 @@ namespace Silo.Hosting;
 /// that stops receiving altogether stops trusting its copies (see the front end's cache). For the same reason a
 /// failed announcement is logged, not thrown: with Redis unreachable from here, the subscriptions are down too.
 /// </summary>
-public sealed class RedisChangeFeed(string redisConnection, string clusterId, ILogger<RedisChangeFeed> logger) : IChangeFeed, IAsyncDisposable
+public sealed class RedisChangeFeed(ConfigurationOptions redis, string clusterId, ILogger<RedisChangeFeed> logger) : IChangeFeed, IAsyncDisposable
 {
     public static readonly TimeSpan ReceiptTimeout = TimeSpan.FromSeconds(2);
 
@@ -24,22 +24,9 @@ public sealed class RedisChangeFeed(string redisConnection, string clusterId, IL
     private readonly uint _announcer = (uint)Random.Shared.NextInt64(1L << 32);
     private readonly RedisChannel _sharedReceipts = RedisChannel.Literal(ChangeMessage.ReceiptChannel(clusterId));
     private readonly ConcurrentDictionary<Guid, Receipts> _awaited = new();
-    private readonly Lazy<Task<ConnectionMultiplexer>> _redis = new(() => ConnectionMultiplexer.ConnectAsync(OnThreadPool(redisConnection)));
+    private readonly Lazy<Task<ConnectionMultiplexer>> _redis = new(() => ConnectionMultiplexer.ConnectAsync(redis));
     private readonly Lock _gate = new();
     private Task<ISubscriber>? _subscribed;
-
-    /// <summary>
-    /// The silo's Redis connection settings, with replies handled on the .NET thread pool rather than on
-    /// StackExchange.Redis's own threads: a reply then goes on to the grain that awaits it without waking one more
-    /// thread. Thread hand-offs were most of the silo's CPU per login (perf); in three pairs of bench S3 runs the
-    /// silo spent 4-8 % less CPU per update, relative to the unchanged user front end, in each pair.
-    /// </summary>
-    public static ConfigurationOptions OnThreadPool(string redisConnection)
-    {
-        var options = ConfigurationOptions.Parse(redisConnection);
-        options.SocketManager = SocketManager.ThreadPool;
-        return options;
-    }
 
     public Task SessionEnded(Guid sessionId) => Publish(ChangeMessage.SessionEnded(sessionId));
 
