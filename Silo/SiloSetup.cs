@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grains;
 using Grains.ReadModel;
 using Grains.Sessions;
@@ -110,6 +111,8 @@ public static class SiloSetup
                 o.RecordHeaders = UserEventHeaders.For;
                 // A publish attempt gives up soon; the user grain's outbox retries it.
                 o.ProducerConfig["message.timeout.ms"] = "5000";
+                // KAFKA_LINGER_MS: fewer, fuller produce requests (librdkafka sends one per partition) against event latency.
+                o.ProducerConfig["linger.ms"] = settings.KafkaLingerMs.ToString(CultureInfo.InvariantCulture);
             },
             // Every subscriber is implicit (the projection grain), as in the tests: no pub-sub state to store.
             stream => stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));

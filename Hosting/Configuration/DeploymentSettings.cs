@@ -48,6 +48,15 @@ public sealed record DeploymentSettings
     /// <summary>Partitions of the topic, which are the Orleans stream queues.</summary>
     public int KafkaPartitions { get; init; } = 8;
 
+    /// <summary>
+    /// How long the silo's Kafka producer gathers events before it sends them (librdkafka's <c>linger.ms</c>, whose
+    /// default this keeps): more trades event latency for fewer, fuller requests (README, Design, "Kafka").
+    /// </summary>
+    public int KafkaLingerMs { get; init; } = 5;
+
+    /// <summary>librdkafka's own upper bound for <c>linger.ms</c>.</summary>
+    public const int MaxKafkaLingerMs = 900_000;
+
     /// <summary>How long an untouched session record stays in Redis; must exceed the refresh-token lifetime.</summary>
     public TimeSpan SessionStoreTtl { get; init; } = TimeSpan.FromDays(30);
 
@@ -86,6 +95,7 @@ public sealed record DeploymentSettings
             KafkaTopic = Optional(config, "KAFKA_TOPIC") ?? DefaultKafkaTopic,
             KafkaPartitions = Count(config, "KAFKA_PARTITIONS", Defaults.KafkaPartitions),
             KafkaReplicationFactor = (short)Math.Min(Count(config, "KAFKA_REPLICATION_FACTOR", 1), short.MaxValue),
+            KafkaLingerMs = Milliseconds(config, "KAFKA_LINGER_MS", Defaults.KafkaLingerMs, MaxKafkaLingerMs),
             KafkaMinInSyncReplicas = Optional(config, "KAFKA_MIN_INSYNC_REPLICAS") is null ? null : (short)Math.Min(Count(config, "KAFKA_MIN_INSYNC_REPLICAS", 1), short.MaxValue),
             SessionStoreTtl = Duration(config, "SESSION_STORE_TTL", Defaults.SessionStoreTtl),
             DashboardCredentials = (Optional(config, "DASHBOARD_USERNAME"), Optional(config, "DASHBOARD_PASSWORD")) switch

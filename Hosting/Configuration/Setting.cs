@@ -26,6 +26,14 @@ public static class Setting
         var raw => throw new ConfigurationException($"{key} must be a whole number above 0, not '{raw}'."),
     };
 
+    /// <summary>A whole number of milliseconds from 0 to <paramref name="max"/>, for settings that keep a library's own unit.</summary>
+    public static int Milliseconds(IConfiguration config, string key, int fallback, int max) => Optional(config, key) switch
+    {
+        null => fallback,
+        var raw when int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= max => ms,
+        var raw => throw new ConfigurationException($"{key} must be a whole number of milliseconds from 0 to {max}, not '{raw}'."),
+    };
+
     public static TimeSpan Duration(IConfiguration config, string key, TimeSpan fallback) => Optional(config, key) switch
     {
         null => fallback,
