@@ -62,6 +62,7 @@ service_env() {
       echo "ADVERTISED_IP=127.0.0.1"
       echo "DASHBOARD_USERNAME=${DASHBOARD_USERNAME:-ops}"
       echo "DASHBOARD_PASSWORD=${DASHBOARD_PASSWORD:-$(secret dashboard.password)}"
+      echo "KAFKA_LINGER_MS=${KAFKA_LINGER_MS:-}"
       ;;
     auth-api)
       cluster_env; mail_env
