@@ -126,9 +126,10 @@ start_kafka() {
   echo $! > "$state/kafka.pid"
   for _ in $(seq 100); do
     [ -s "$state/kafka.bootstrap.tmp" ] && { mv "$state/kafka.bootstrap.tmp" "$state/kafka.bootstrap"; echo "Kafka (mock brokers) at $(cat "$state/kafka.bootstrap")"; return 0; }
+    kill -0 "$(cat "$state/kafka.pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "the mock Kafka cluster did not start; see $state/kafka.log" >&2
+  echo "the mock Kafka cluster did not start ($(tail -n 1 "$state/kafka.log")); see $state/kafka.log" >&2
   return 1
 }
 

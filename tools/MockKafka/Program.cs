@@ -13,7 +13,18 @@ if (args is not [var file])
     return 2;
 }
 
-var settings = DeploymentSettings.From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+DeploymentSettings settings;
+try
+{
+    settings = DeploymentSettings.From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+}
+catch (ConfigurationException e)
+{
+    // The silo's environment: a value the silo would refuse stops this too, with the silo's own message.
+    Console.Error.WriteLine($"configuration error: {e.Message}");
+    return 1;
+}
+
 var stopped = new TaskCompletionSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
