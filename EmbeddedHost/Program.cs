@@ -16,8 +16,7 @@ try
 }
 catch (ConfigurationException e)
 {
-    Console.Error.WriteLine($"configuration error: {e.Message}");
-    return 1;
+    return e.ReportAtExit();
 }
 
 await app.RunAsync();

@@ -21,8 +21,7 @@ try
 catch (ConfigurationException e)
 {
     // The silo's environment: a value the silo would refuse stops this too, with the silo's own message.
-    Console.Error.WriteLine($"configuration error: {e.Message}");
-    return 1;
+    return e.ReportAtExit();
 }
 
 var stopped = new TaskCompletionSource();
