@@ -37,9 +37,11 @@ public static class Analysis
     /// <summary>
     /// Whether garbage collection alone accounts for a latency tail: the requests that arrive while a server is
     /// paused (about the share of the time it spends paused) each wait up to a pause, plus the backlog the pause
-    /// leaves. With that share at 1 % or more, the p99 is about a mean pause long or longer.
+    /// leaves. With that share at 1 % or more, collections can make a p99 about a mean pause long; a p99 of more
+    /// than twice the mean pause has another cause (the bench's 2-core runs showed 70 collections instead of 880,
+    /// with a larger gen0, leave S2's open-loop p99 where it was).
     /// </summary>
-    public static string GcTail(ScenarioReport scenario, string pass, double targetMs)
+    public static string GcTail(ScenarioReport scenario, string pass, double p99Ms)
     {
         if (!scenario.GcPauses.TryGetValue(pass, out var pauses) || pauses.Count == 0)
         {
@@ -54,9 +56,13 @@ public static class Analysis
             return $" Garbage collection does not account for it: the most paused server, {worst.Name}, was paused {share} % of the time.";
         }
 
-        return $" Garbage collection accounts for much of it: {worst.Name} was paused {share} % of the time, in collections of {mean} ms on average, " +
-            $"so at least {share} % of the requests waited for one" +
-            (worst.MeanPauseMs >= targetMs ? $", each pause alone longer than the {targetMs.ToString("F0", CultureInfo.InvariantCulture)} ms target." : ".");
+        // A request that arrives during a pause waits for the rest of it and for the queue the pause built: a tail
+        // several times the mean pause comes from somewhere else.
+        return worst.MeanPauseMs >= 0.5 * p99Ms
+            ? $" Garbage collection accounts for much of it: {worst.Name} was paused {share} % of the time, in collections of {mean} ms on average, " +
+              $"at least half the p99 of {p99Ms.ToString("F1", CultureInfo.InvariantCulture)} ms."
+            : $" Garbage collection does not explain it alone: {worst.Name} was paused {share} % of the time, but in collections of {mean} ms on average, " +
+              $"well under the p99 of {p99Ms.ToString("F1", CultureInfo.InvariantCulture)} ms.";
     }
 
     /// <summary>The part of a process's CPU that its JIT's background thread spent compiling, per operation, when any.</summary>

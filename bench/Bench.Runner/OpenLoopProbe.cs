@@ -25,6 +25,7 @@ public static class OpenLoopProbe
         double WallSeconds,
         int Nice,
         string Sender,
+        string Reader,
         int Connections,
         int GenerationZeroCollections,
         int FullCollections,
@@ -48,7 +49,10 @@ public static class OpenLoopProbe
         // a few per core spread the server's work over its threads.
         const int connections = 32;
 
-        await using var load = await PipelinedLoad.Open(port, tokens, connections);
+        // The one thread that reads every answer is scheduled like the sender, so an answer's time is taken when it
+        // arrives, not when the generator next gets a core.
+        var reader = "";
+        await using var load = PipelinedLoad.Open(port, tokens, connections, onReaderStarted: () => reader = LinuxThread.Prepare(RaisedNice));
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -81,6 +85,7 @@ public static class OpenLoopProbe
             wall.Elapsed.TotalSeconds,
             LinuxThread.ProcessNice(),
             sender,
+            reader,
             connections,
             GC.CollectionCount(0) - collections0,
             GC.CollectionCount(2) - collections2,

@@ -10,10 +10,11 @@ namespace Bench.Runner;
 /// <summary>
 /// The open loop's client: HTTP/1.1 requests prepared once as bytes and written, pipelined, on a few kept-alive
 /// connections; each answer parsed just far enough to read its status and find its end (Content-Length or
-/// chunked). Per request it costs a socket write and a little parsing, and it allocates nothing per request
-/// (timestamps go into arrays sized for the pass), so the generator takes a small share of the cores it shares
-/// with the server and has no garbage collections of its own to stop the schedule. HttpClient cost about as much
-/// CPU per request as the front end it measured, and its allocations paused the sender.
+/// chunked). Per request it costs a socket write, a share of one wait for every connection (<see cref="LinuxPoll"/>),
+/// one read on a single reader thread and a little parsing, and it allocates nothing per request (timestamps go
+/// into arrays sized for the pass), so the generator takes a small share of the cores it shares with the server
+/// and has no garbage collections of its own to stop the schedule. HttpClient cost about as much CPU per request
+/// as the front end it measured, and its allocations paused the sender.
 /// </summary>
 public sealed class PipelinedLoad : IAsyncDisposable
 {
@@ -23,15 +24,31 @@ public sealed class PipelinedLoad : IAsyncDisposable
 
     private readonly byte[][] _requests;
     private readonly Connection[] _connections;
+    private readonly LinuxPoll _poll;
+    private readonly Thread _reader;
+    private readonly Action _onReaderStarted;
+    private volatile bool _closing;
 
-    private PipelinedLoad(byte[][] requests, Connection[] connections)
+    private PipelinedLoad(byte[][] requests, Connection[] connections, Action onReaderStarted)
     {
         _requests = requests;
         _connections = connections;
+        _onReaderStarted = onReaderStarted;
+        _poll = new LinuxPoll(connections.Length);
+        for (var i = 0; i < connections.Length; i++)
+        {
+            _poll.Add(connections[i].Fd, i);
+        }
+
+        _reader = new Thread(ReadAll) { IsBackground = true, Name = "open-loop reader" };
     }
 
-    /// <summary>Opens <paramref name="connections"/> connections to 127.0.0.1:<paramref name="port"/>; request i uses token i mod the tokens.</summary>
-    public static async Task<PipelinedLoad> Open(int port, IReadOnlyList<string> tokens, int connections)
+    /// <summary>
+    /// Opens <paramref name="connections"/> connections to 127.0.0.1:<paramref name="port"/>; request i uses token i
+    /// mod the tokens. <paramref name="onReaderStarted"/> runs first on the thread that reads every answer (to
+    /// raise its priority).
+    /// </summary>
+    public static PipelinedLoad Open(int port, IReadOnlyList<string> tokens, int connections, Action onReaderStarted)
     {
         var requests = tokens
             .Select(t => Encoding.ASCII.GetBytes($"GET /auth/me HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {t}\r\n\r\n"))
@@ -39,17 +56,15 @@ public sealed class PipelinedLoad : IAsyncDisposable
         var opened = new Connection[connections];
         for (var i = 0; i < connections; i++)
         {
+            // A blocking connect, so the socket never joins .NET's own event loop (its first asynchronous call would
+            // register it there); the sender writes with blocking sends and the reader polls it itself.
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(IPAddress.Loopback, port);
+            socket.Connect(IPAddress.Loopback, port);
             opened[i] = new Connection(socket);
         }
 
-        var load = new PipelinedLoad(requests, opened);
-        foreach (var connection in opened)
-        {
-            connection.Reading = Task.Run(() => load.Read(connection));
-        }
-
+        var load = new PipelinedLoad(requests, opened, onReaderStarted);
+        load._reader.Start();
         return load;
     }
 
@@ -70,49 +85,76 @@ public sealed class PipelinedLoad : IAsyncDisposable
         }
     }
 
-    private async Task Read(Connection connection)
+    /// <summary>The reader thread: waits for any connection with data, reads it once, records the whole answers in it.</summary>
+    private void ReadAll()
     {
-        var buffer = new byte[256 * 1024];
-        var (start, end) = (0, 0);
-        try
+        _onReaderStarted();
+        Span<int> ready = stackalloc int[_connections.Length];
+        while (!_closing)
         {
-            while (true)
+            var count = _poll.Wait(ready, timeoutMs: 100);
+            for (var i = 0; i < count; i++)
             {
-                while (TryParse(buffer.AsSpan(start, end - start), out var length, out var status))
+                var connection = _connections[ready[i]];
+                if (!connection.Closed)
                 {
-                    start += length;
-                    // Answers come back in the order of the requests on their connection (HTTP/1.1 pipelining).
-                    if (connection.Waiting.TryDequeue(out var request))
-                    {
-                        var (pass, n) = request;
-                        pass.Answered[n] = Stopwatch.GetTimestamp();
-                        pass.Ok[n] = status == 200;
-                        Interlocked.Increment(ref pass.AnsweredCount);
-                    }
+                    Receive(connection);
                 }
-
-                if (start > 0)
-                {
-                    buffer.AsSpan(start, end - start).CopyTo(buffer);
-                    (start, end) = (0, end - start);
-                }
-
-                if (end == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-
-                var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                end += read;
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+    }
+
+    private void Receive(Connection connection)
+    {
+        if (connection.End == connection.Buffer.Length)
         {
+            var larger = new byte[connection.Buffer.Length * 2];
+            connection.Buffer.AsSpan(0, connection.End).CopyTo(larger);
+            connection.Buffer = larger;
+        }
+
+        int read;
+        try
+        {
+            read = LinuxPoll.Receive(connection.Fd, connection.Buffer.AsSpan(connection.End));
+        }
+        catch (IOException)
+        {
+            read = 0;
+        }
+
+        if (read == 0)
+        {
+            // Closed (or failed): its waiting requests are never answered, and the pass counts them unanswered.
+            connection.Closed = true;
+            _poll.Remove(connection.Fd);
+            return;
+        }
+
+        if (read < 0)
+        {
+            return;
+        }
+
+        connection.End += read;
+        var start = 0;
+        while (TryParse(connection.Buffer.AsSpan(start, connection.End - start), out var length, out var status))
+        {
+            start += length;
+            // Answers come back in the order of the requests on their connection (HTTP/1.1 pipelining).
+            if (connection.Waiting.TryDequeue(out var request))
+            {
+                var (pass, n) = request;
+                pass.Answered[n] = Stopwatch.GetTimestamp();
+                pass.Ok[n] = status == 200;
+                Interlocked.Increment(ref pass.AnsweredCount);
+            }
+        }
+
+        if (start > 0)
+        {
+            connection.Buffer.AsSpan(start, connection.End - start).CopyTo(connection.Buffer);
+            connection.End -= start;
         }
     }
 
@@ -190,21 +232,30 @@ public sealed class PipelinedLoad : IAsyncDisposable
         return -1;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
+        _closing = true;
+        _reader.Join();
         foreach (var connection in _connections)
         {
             connection.Socket.Dispose();
         }
 
-        await Task.WhenAll(_connections.Select(c => c.Reading ?? Task.CompletedTask));
+        _poll.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private sealed class Connection(Socket socket)
     {
         public Socket Socket { get; } = socket;
+        public int Fd { get; } = (int)socket.Handle;
         public ConcurrentQueue<(Pass Pass, long N)> Waiting { get; } = new();
-        public Task? Reading { get; set; }
+
+        /// <summary>Read and not yet parsed: bytes 0 to <see cref="End"/>. Only the reader thread touches these.</summary>
+        public byte[] Buffer { get; set; } = new byte[256 * 1024];
+
+        public int End { get; set; }
+        public bool Closed { get; set; }
     }
 
     /// <summary>A pass of <paramref name="total"/> requests: their timestamps by request number (Stopwatch ticks; 0 = not yet).</summary>
