@@ -263,7 +263,8 @@ public sealed class Report(BenchOptions options)
             parts.Add($"p99 {row.P99}");
         }
 
-        return string.Join(", ", parts);
+        // A baseline without a ratio (a latency beside another server's on the same schedule) follows the figures.
+        return string.Join(", ", parts) + (row.Baseline.Length > 0 ? $" (beside {row.Baseline})" : "");
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
