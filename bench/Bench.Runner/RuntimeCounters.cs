@@ -11,8 +11,11 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    /// <remarks><see cref="JitSeconds"/>: time the JIT spent compiling, on every thread and at every tier.</remarks>
-    public sealed record Reading(double PauseSeconds, double AllocatedBytes, double Collections, double JitSeconds);
+    /// <remarks>
+    /// <see cref="JitSeconds"/>: time the JIT spent compiling, on every thread and at every tier.
+    /// <see cref="SessionsRevoked"/>: sessions a silo revoked (a logout, a password change, the per-user limit); 0 elsewhere.
+    /// </remarks>
+    public sealed record Reading(double PauseSeconds, double AllocatedBytes, double Collections, double JitSeconds, double SessionsRevoked);
 
     public async Task<Dictionary<string, Reading>> Sample()
     {
@@ -23,7 +26,8 @@ public sealed class RuntimeCounters(Func<IEnumerable<(string Name, int MetricsPo
             {
                 var text = await _http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
                 readings[name] = new Reading(
-                    Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"), Sum(text, "dotnet_gc_collections"), Sum(text, "dotnet_jit_compilation_time"));
+                    Sum(text, "dotnet_gc_pause_time"), Sum(text, "dotnet_gc_heap_total_allocated"), Sum(text, "dotnet_gc_collections"), Sum(text, "dotnet_jit_compilation_time"),
+                    Sum(text, "auth_sessions_revoked_total"));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
