@@ -78,8 +78,8 @@ public sealed class LinuxPoll : IDisposable
     }
 
     /// <summary>
-    /// One recv without blocking into <paramref name="buffer"/>: the bytes read, 0 when the peer closed the
-    /// connection, −1 when nothing was waiting; throws on a failed connection.
+    /// One recv without blocking into <paramref name="buffer"/>: the bytes read, 0 when the connection is closed or
+    /// failed (nothing more will come on it), −1 when nothing was waiting.
     /// </summary>
     public static int Receive(int socketFd, Span<byte> buffer)
     {
@@ -90,7 +90,7 @@ public sealed class LinuxPoll : IDisposable
         }
 
         var error = Marshal.GetLastPInvokeError();
-        return error is Eagain or Eintr ? -1 : throw new IOException($"recv failed (errno {error})");
+        return error is Eagain or Eintr ? -1 : 0;
     }
 
     public void Dispose() => close(_fd);

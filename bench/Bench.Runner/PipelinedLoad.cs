@@ -108,21 +108,10 @@ public sealed class PipelinedLoad : IAsyncDisposable
     {
         if (connection.End == connection.Buffer.Length)
         {
-            var larger = new byte[connection.Buffer.Length * 2];
-            connection.Buffer.AsSpan(0, connection.End).CopyTo(larger);
-            connection.Buffer = larger;
+            Array.Resize(ref connection.Buffer, connection.Buffer.Length * 2);
         }
 
-        int read;
-        try
-        {
-            read = LinuxPoll.Receive(connection.Fd, connection.Buffer.AsSpan(connection.End));
-        }
-        catch (IOException)
-        {
-            read = 0;
-        }
-
+        var read = LinuxPoll.Receive(connection.Fd, connection.Buffer.AsSpan(connection.End));
         if (read == 0)
         {
             // Closed (or failed): its waiting requests are never answered, and the pass counts them unanswered.
@@ -252,10 +241,10 @@ public sealed class PipelinedLoad : IAsyncDisposable
         public ConcurrentQueue<(Pass Pass, long N)> Waiting { get; } = new();
 
         /// <summary>Read and not yet parsed: bytes 0 to <see cref="End"/>. Only the reader thread touches these.</summary>
-        public byte[] Buffer { get; set; } = new byte[256 * 1024];
+        public byte[] Buffer = new byte[256 * 1024];
 
-        public int End { get; set; }
-        public bool Closed { get; set; }
+        public int End;
+        public bool Closed;
     }
 
     /// <summary>A pass of <paramref name="total"/> requests: their timestamps by request number (Stopwatch ticks; 0 = not yet).</summary>
