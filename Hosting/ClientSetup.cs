@@ -30,6 +30,7 @@ public static class ClientSetup
         client.Services.AddSingleton<SiloLossSignal>();
         client.AddGatewayCountChangedHandler(sp => sp.GetRequiredService<SiloLossSignal>().OnGatewayCountChanged);
         client.AddOutgoingGrainCallFilter<SiloLossCallFilter>();
+        client.Services.AddSingleton<ReadRetry>();
         if (settings.RedisConnection is { } redis)
         {
             client.UseRedisClustering(redis);

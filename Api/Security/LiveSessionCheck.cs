@@ -17,11 +17,11 @@ public sealed class LiveSessionCheck
     private readonly FrontEndCache _cache;
     private readonly Func<Guid, Task<SessionCheck>> _askGrain;
 
-    public LiveSessionCheck(FrontEndCache cache, IGrainFactory grains, TimeProvider time)
+    public LiveSessionCheck(FrontEndCache cache, IGrainFactory grains, ReadRetry reads)
     {
         _cache = cache;
         // A check caught by the loss of the session's silo is asked again once the session lives on a survivor.
-        _askGrain = sessionId => ReadRetry.Run(() => grains.Session(sessionId).Check(), time);
+        _askGrain = sessionId => reads.Run(() => grains.Session(sessionId).Check());
     }
 
     public async Task OnTokenValidated(TokenValidatedContext context)

@@ -11,7 +11,7 @@ namespace Api.Users;
 /// Registration, reading and changing users, with the rules on who may do what. Permissions are
 /// always read live from the caller's user grain, so a change applies on the caller's next request.
 /// </summary>
-public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, AccountMails mails, TimeProvider time, ILogger<UserService> logger)
+public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, AuthService auth, AccountMails mails, ReadRetry reads, ILogger<UserService> logger)
 {
     public async Task<UserOutcome> Create(CreateUserRequest request, Caller? caller, CancellationToken cancellationToken = default)
     {
@@ -197,7 +197,7 @@ public sealed class UserService(IGrainFactory grains, PasswordHasher hasher, Aut
     }
 
     // A read caught by a silo's loss is tried again once the grain can live on a survivor: a read changes nothing.
-    private Task<UserView?> Read(Guid id) => ReadRetry.Run(() => grains.GetGrain<IUserGrain>(id).Get(), time);
+    private Task<UserView?> Read(Guid id) => reads.Run(() => grains.GetGrain<IUserGrain>(id).Get());
 
     private static UserOutcome Translate(UserWriteResult result) => result.Status switch
     {

@@ -2,52 +2,58 @@ namespace Hosting.Failover;
 
 /// <summary>
 /// Bounds a grain call caught by a silo's loss: a call still unanswered <see cref="Grace"/> after a gateway connection
-/// closed fails with <see cref="SiloUnavailableException"/> (a front end answers 503, or retries a read, see
-/// <see cref="ReadRetry"/>) instead of waiting out the whole response timeout (GRAIN_CALL_TIMEOUT) for an answer
-/// that died with the silo. Calls that start after the loss, and calls with no loss during them, keep the full
-/// response timeout, so a store that is merely slow is still waited for.
+/// closed fails with <see cref="SiloUnavailableException"/> (a front end answers 503) instead of waiting out the whole
+/// response timeout (GRAIN_CALL_TIMEOUT) for an answer that died with the silo. Calls that start after the loss, and
+/// calls with no loss during them, keep the full response timeout, so a store that is merely slow is still waited for.
+/// Reads do not wait this long: <see cref="ReadRetry"/> asks them again sooner.
 /// </summary>
 public sealed class SiloLossCallFilter(SiloLossSignal signal, TimeProvider time) : IOutgoingGrainCallFilter
 {
     /// <summary>
     /// How long a call in flight at a silo's loss may still take. A call to a surviving silo is answered in
-    /// milliseconds, and in a second or two on a loaded machine; one whose answer was lost is never answered. With
-    /// the loss noticed at once, this keeps every request in flight at a silo's death answered within 5 s.
+    /// milliseconds, and within a second on a loaded machine; one whose answer was lost is never answered. The front
+    /// end notices a killed silo's closed connection up to a second or so after the kill (the kernel closes a dying
+    /// process's sockets after freeing its memory), so this keeps every write in flight at a silo's death answered
+    /// within 5 s of it.
     /// </summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2.5);
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        var loss = signal.NextLoss;
         var call = context.Invoke();
-        try
+        if (!await Answered(call, signal.NextLoss, Grace, time).ConfigureAwait(false))
         {
-            await call.WaitAsync(loss).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (loss.IsCancellationRequested)
-        {
-            // A silo was lost while this call was in flight (or the call itself was cancelled: awaited below).
-        }
-
-        try
-        {
-            await call.WaitAsync(Grace, time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            if (call.IsCompleted)
-            {
-                // Answered as the grace ran out, or the call's own timeout: its outcome stands.
-                await call.ConfigureAwait(false);
-                return;
-            }
-
-            // The abandoned call still ends, with Orleans' own timeout; observe it so it is not reported as unobserved.
-            _ = call.ContinueWith(static c => c.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             throw new SiloUnavailableException(
-                $"{context.InterfaceName}.{context.MethodName} was unanswered {Grace.TotalSeconds:F0} s after a silo of the cluster was lost; " +
+                $"{context.InterfaceName}.{context.MethodName} was unanswered {Grace.TotalSeconds:F1} s after a silo of the cluster was lost; " +
                 "its answer is taken as lost with that silo (a write may or may not have happened).");
         }
+
+        await call.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Waits for <paramref name="call"/> and, if <paramref name="loss"/> fires first, for <paramref name="grace"/> more.
+    /// True once the call has completed (its outcome, a failure included, is the caller's to await); false if it was
+    /// still unanswered then, and it is abandoned.
+    /// </summary>
+    internal static async Task<bool> Answered(Task call, CancellationToken loss, TimeSpan grace, TimeProvider time)
+    {
+        // Without throwing: this ends when the call does or the loss fires, whichever is first.
+        await call.WaitAsync(loss).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!call.IsCompleted)
+        {
+            await call.WaitAsync(grace, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!call.IsCompleted)
+            {
+                Abandon(call);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>An abandoned call still ends, with Orleans' own timeout; its failure is observed so it is not reported as unobserved.</summary>
+    internal static void Abandon(Task call) =>
+        _ = call.ContinueWith(static c => c.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
 }
