@@ -26,7 +26,7 @@ public static class Analysis
         var busy = split.Machine / cores;
         var verdict = busy >= Saturated
             ? $"CPU-bound: the machine was {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\""
-            : $"not CPU-bound: the machine was only {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\", so the time goes to waiting (a lock, a queue, a round trip, a serialised turn)";
+            : $"Not CPU-bound: the machine was only {CpuMeter.F(split.Machine)} of {cores} cores busy during \"{pass}\", so the time goes to waiting (a lock, a queue, a round trip, a serialised turn)";
         var perOperation = rate > 0
             ? string.Join(", ", split.Processes.Take(4).Select(p => $"{p.Name} {CpuMeter.F(p.Cores)} cores = {Micro(p.Cores / rate)} per {unit}{Compiling(split, p.Name, rate)}"))
             : "no operation completed";
