@@ -27,10 +27,9 @@ public static class ClientSetup
         // that is merely slow.
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = settings.GrainCallTimeout);
         client.Services.TryAddSingleton(TimeProvider.System);
-        client.Services.AddSingleton<SiloLossSignal>();
+        client.Services.TryAddSingleton<SiloLossSignal>();
         client.AddGatewayCountChangedHandler(sp => sp.GetRequiredService<SiloLossSignal>().OnGatewayCountChanged);
         client.AddOutgoingGrainCallFilter<SiloLossCallFilter>();
-        client.Services.AddSingleton<ReadRetry>();
         if (settings.RedisConnection is { } redis)
         {
             client.UseRedisClustering(redis);

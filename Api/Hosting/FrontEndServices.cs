@@ -8,6 +8,7 @@ using Api.Tokens;
 using Api.Users;
 using Hosting;
 using Hosting.Configuration;
+using Hosting.Failover;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -63,6 +64,10 @@ public static class FrontEndServices
         services.AddTokenKeys(settings, tokenSettings);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(sp => new FrontEndCache(sp.GetRequiredService<TimeProvider>(), settings.FrontEndCacheTtl));
+        // Reads asked again after a silo's loss. The loss signal fires on a cluster client's gateway connections
+        // (ClientSetup); an embedded front end has none, and its reads are retried only when a call fails as lost.
+        services.TryAddSingleton<SiloLossSignal>();
+        services.AddSingleton<ReadRetry>();
         services.AddSingleton<LiveSessionCheck>();
         services.AddSingleton<TokenVerdicts>();
         if (deployment.RedisConnection is { } redis)
