@@ -26,15 +26,17 @@ public sealed class ReadRetry(SiloLossSignal signal, TimeProvider time)
     public async Task<T> Run<T>(Func<Task<T>> read)
     {
         var first = read();
-        try
+        // Without throwing: this ends when the read does or when a silo is lost, whichever is first.
+        await ((Task)first).WaitAsync(signal.NextLoss).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (first.IsCompleted || await SiloLossCallFilter.AnsweredWithin(first, Grace, time).ConfigureAwait(false))
         {
-            if (await SiloLossCallFilter.Answered(first, signal.NextLoss, Grace, time).ConfigureAwait(false))
+            try
             {
                 return await first.ConfigureAwait(false);
             }
-        }
-        catch (Exception e) when (IsSiloLoss(e))
-        {
+            catch (Exception e) when (IsSiloLoss(e))
+            {
+            }
         }
 
         var giveUpAt = time.GetUtcNow() + Window;

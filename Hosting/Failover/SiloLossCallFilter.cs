@@ -21,7 +21,9 @@ public sealed class SiloLossCallFilter(SiloLossSignal signal, TimeProvider time)
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         var call = context.Invoke();
-        if (!await Answered(call, signal.NextLoss, Grace, time).ConfigureAwait(false))
+        // Without throwing: this ends when the call does or when a silo is lost, whichever is first.
+        await call.WaitAsync(signal.NextLoss).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!call.IsCompleted && !await AnsweredWithin(call, Grace, time).ConfigureAwait(false))
         {
             throw new SiloUnavailableException(
                 $"{context.InterfaceName}.{context.MethodName} was unanswered {Grace.TotalSeconds:F1} s after a silo of the cluster was lost; " +
@@ -32,25 +34,19 @@ public sealed class SiloLossCallFilter(SiloLossSignal signal, TimeProvider time)
     }
 
     /// <summary>
-    /// Waits for <paramref name="call"/> and, if <paramref name="loss"/> fires first, for <paramref name="grace"/> more.
-    /// True once the call has completed (its outcome, a failure included, is the caller's to await); false if it was
-    /// still unanswered then, and it is abandoned.
+    /// After a silo's loss, waits <paramref name="grace"/> more for <paramref name="call"/>. True once it has completed
+    /// (its outcome, a failure included, is the caller's to await); false if it is still unanswered, and it is abandoned.
     /// </summary>
-    internal static async Task<bool> Answered(Task call, CancellationToken loss, TimeSpan grace, TimeProvider time)
+    internal static async Task<bool> AnsweredWithin(Task call, TimeSpan grace, TimeProvider time)
     {
-        // Without throwing: this ends when the call does or the loss fires, whichever is first.
-        await call.WaitAsync(loss).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!call.IsCompleted)
+        await call.WaitAsync(grace, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (call.IsCompleted)
         {
-            await call.WaitAsync(grace, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (!call.IsCompleted)
-            {
-                Abandon(call);
-                return false;
-            }
+            return true;
         }
 
-        return true;
+        Abandon(call);
+        return false;
     }
 
     /// <summary>An abandoned call still ends, with Orleans' own timeout; its failure is observed so it is not reported as unobserved.</summary>

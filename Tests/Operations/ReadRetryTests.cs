@@ -12,12 +12,7 @@ namespace Tests.Operations;
 /// </summary>
 public sealed class ReadRetryTests
 {
-    // The clock moves in steps this long, with a real pause between them for the retry's continuations to run; a
-    // continuation that is late by a few steps only makes the measured times longer.
-    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(500);
-
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerClock _time = new();
     private readonly SiloLossSignal _signal = new();
     private readonly List<TaskCompletionSource<int>> _tries = [];
 
@@ -27,11 +22,11 @@ public sealed class ReadRetryTests
         var read = Run(answerFrom: 2);
 
         LoseAGateway();
-        var took = await AdvanceUntilDone(read, TimeSpan.FromSeconds(30));
+        var took = await AdvanceUntilDone(read);
 
         Assert.Equal(2, await read);
         Assert.Equal(2, _tries.Count);
-        Assert.InRange(took, ReadRetry.Grace, ReadRetry.Grace + ReadRetry.Pause + Slack);
+        Assert.Equal(ReadRetry.Grace + ReadRetry.Pause, took);
     }
 
     [Fact]
@@ -41,11 +36,11 @@ public sealed class ReadRetryTests
         var read = Run(answerFrom: int.MaxValue);
 
         LoseAGateway();
-        var took = await AdvanceUntilDone(read, TimeSpan.FromSeconds(60));
+        var took = await AdvanceUntilDone(read);
 
         await Assert.ThrowsAsync<SiloUnavailableException>(() => read);
-        Assert.True(_tries.Count >= 2, $"{_tries.Count} tries");
-        Assert.InRange(took, ReadRetry.Window, ReadRetry.Grace + ReadRetry.Window + Slack);
+        Assert.Equal(2, _tries.Count);
+        Assert.Equal(ReadRetry.Grace + ReadRetry.Window, took);
     }
 
     [Fact]
@@ -55,11 +50,11 @@ public sealed class ReadRetryTests
         const int AnsweredTry = 4;
         var read = Run(answerFrom: AnsweredTry, failAtOnceBefore: AnsweredTry);
 
-        var took = await AdvanceUntilDone(read, TimeSpan.FromSeconds(60));
+        var took = await AdvanceUntilDone(read);
 
         Assert.Equal(AnsweredTry, await read);
         Assert.Equal(AnsweredTry, _tries.Count);
-        Assert.InRange(took, (AnsweredTry - 1) * ReadRetry.Pause, (AnsweredTry - 1) * ReadRetry.Pause + Slack);
+        Assert.Equal((AnsweredTry - 1) * ReadRetry.Pause, took);
     }
 
     [Fact]
@@ -113,23 +108,50 @@ public sealed class ReadRetryTests
             return attempt.Task;
         });
 
-    /// <summary>Moves the clock until <paramref name="task"/> completes; how far it moved.</summary>
-    private async Task<TimeSpan> AdvanceUntilDone(Task task, TimeSpan limit)
+    /// <summary>
+    /// Moves the clock to each timer the read sets, in turn, until the read completes; how far the clock moved. A read
+    /// that neither completes nor sets a new timer waits for something the clock cannot bring, and fails the test.
+    /// </summary>
+    private async Task<TimeSpan> AdvanceUntilDone(Task task)
     {
         var start = _time.GetUtcNow();
-        while (!task.IsCompleted && _time.GetUtcNow() - start < limit)
+        var seen = 0;
+        while (true)
         {
-            // Real time for the continuations: the retry's next timer is set on the thread pool.
-            await Task.Delay(2);
-            if (!task.IsCompleted)
+            // Real time for the read's continuations, which run on the thread pool.
+            await Poll.Until(() => Task.FromResult(task.IsCompleted || _time.TimersSet > seen), moved => moved);
+            if (task.IsCompleted)
             {
-                _time.Advance(Step);
+                return _time.GetUtcNow() - start;
             }
-        }
 
-        Assert.True(task.IsCompleted, $"still waiting {limit.TotalSeconds} s of the clock on");
-        return _time.GetUtcNow() - start;
+            Assert.True(_time.TimersSet > seen, $"the read is still waiting, {(_time.GetUtcNow() - start).TotalSeconds} s of the clock on, and sets no timer");
+            seen = _time.TimersSet;
+            _time.Advance(_time.LastDue - _time.GetUtcNow());
+        }
     }
 
     private void LoseAGateway() => _signal.OnGatewayCountChanged(null, new GatewayCountChangedEventArgs(2, 3));
+
+    /// <summary>A clock the test moves, which counts the timers set on it and knows when the last one is due.</summary>
+    private sealed class TimerClock : FakeTimeProvider
+    {
+        private int _timersSet;
+        private long _lastDueTicks;
+
+        public int TimersSet => Volatile.Read(ref _timersSet);
+
+        public DateTimeOffset LastDue => new(Interlocked.Read(ref _lastDueTicks), TimeSpan.Zero);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime >= TimeSpan.Zero)
+            {
+                Interlocked.Exchange(ref _lastDueTicks, (GetUtcNow() + dueTime).UtcTicks);
+                Interlocked.Increment(ref _timersSet);
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
 }
